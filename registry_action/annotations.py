@@ -1,0 +1,145 @@
+"""Model annotations: the `artifacts:` section of a dvc.yaml, read with a bounded loader.
+
+The file comes from the repository, so the loader refuses what could hurt a runner:
+oversized input, aliases ("billion laughs"), deep nesting and duplicate names. Scalars
+stay strings (YAML 1.2 reads `on` as a name, not a boolean; DVC does the same).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node
+
+from .errors import AnnotationError
+
+MAX_BYTES = 512 * 1024
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What dvc.yaml declares about one model; `path` is repository-relative."""
+
+    path: str = ""
+    type: str = ""
+    description: str = ""
+    labels: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels_json(self) -> str:
+        return json.dumps(list(self.labels))
+
+
+class _BoundedLoader(yaml.BaseLoader):
+    """BaseLoader (every scalar a string) without aliases, deep nesting or duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._refuse("aliases are not allowed")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                self._refuse(f"nesting deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def _refuse(self, problem: str) -> NoReturn:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        raise ConstructorError(None, None, problem, mark)
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse untrusted YAML text within the bounds above."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise AnnotationError(
+            f"{source} is larger than {MAX_BYTES // 1024} KiB.",
+            "Keep dvc.yaml small, or set require-annotation: false.",
+        )
+    if "\x00" in text:
+        raise AnnotationError(f"{source} is not a text file.", "Fix the file.")
+    try:
+        return yaml.load(text, Loader=_BoundedLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        where = f" at line {line}" if line else ""
+        problem = " ".join(str(err.problem or err.context).split())
+        raise AnnotationError(
+            f"{source} is not valid YAML{where}: {problem}.",
+            "Fix the file.",
+            file=source,
+            line=line,
+        ) from None
+    except yaml.YAMLError as err:
+        raise AnnotationError(f"{source} is not valid YAML: {err}.", "Fix the file.") from None
+    except RecursionError:
+        raise AnnotationError(f"{source} is nested too deeply.", "Fix the file.") from None
+
+
+def declared_models(text: str, source: str) -> dict[str, Any]:
+    """The `artifacts:` mapping of a dvc.yaml (empty when it has none)."""
+    document = load_yaml(text, source)
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise AnnotationError(f"{source} is not a YAML mapping.", "Fix the file.")
+    artifacts = document.get("artifacts", {})
+    if artifacts in (None, ""):
+        return {}
+    if not isinstance(artifacts, dict):
+        raise AnnotationError(f"'artifacts' in {source} is not a mapping.", "Fix the file.")
+    return artifacts
+
+
+def annotation_for(name: str, folder: str, text: str | None, source: str) -> Annotation | None:
+    """The model's annotation from its dvc.yaml text; None when not declared there."""
+    if text is None:
+        return None
+    entry = declared_models(text, source).get(name)
+    if entry is None:
+        return None
+    if entry == "":
+        entry = {}
+    if not isinstance(entry, dict):
+        raise AnnotationError(f"Model {name!r} in {source} is not a mapping.", "Fix the file.")
+    labels = entry.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise AnnotationError(
+            f"'labels' of {name!r} in {source} is not a list of names.", "Fix the file."
+        )
+    path = entry.get("path", "")
+    if not isinstance(path, str):
+        raise AnnotationError(f"'path' of {name!r} in {source} is not a string.", "Fix the file.")
+    meta = entry.get("meta") or {}
+    return Annotation(
+        path=posixpath.normpath(posixpath.join(folder, path)) if path else "",
+        type=_text(entry.get("type")),
+        description=_text(entry.get("desc")),
+        labels=tuple(labels),
+        meta=meta if isinstance(meta, dict) else {},
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

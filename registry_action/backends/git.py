@@ -1,0 +1,107 @@
+"""The local-git backend: a clone on disk, tags written with git itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from ..errors import BackendError, TagExists
+from ..grammar import ModelName, tag_prefix
+from ..registry import Snapshot, Tagger, TagInfo
+from . import utc_iso
+
+_ZERO = "0" * 40
+# One record per tag: fields split by NUL (git messages cannot hold NUL), ended by NUL+LF.
+_FORMAT = "%00".join(
+    [
+        "%(refname:strip=2)",
+        "%(objecttype)",
+        "%(objectname)",
+        "%(*objecttype)",
+        "%(*objectname)",
+        "%(taggerdate:iso-strict)",
+        "%(contents)",
+    ]
+)
+
+
+class GitBackend:
+    def __init__(self, path: str | Path, push_remote: str = "") -> None:
+        self.path = Path(path)
+        self.push_remote = push_remote
+        if self._git("rev-parse", "--git-dir", check=False).returncode:
+            raise BackendError(f"{self.path} is not a git repository.", "Pass --repo PATH.")
+
+    def _git(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            ["git", "-C", str(self.path), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        if check and done.returncode:
+            raise BackendError(f"git {args[0]} failed: {done.stderr.strip()}")
+        return done
+
+    def read(self, model: ModelName, commit: str) -> Snapshot:
+        found = self._git(
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{commit}^{{commit}}",
+            check=False,
+        )
+        sha = found.stdout.strip() if found.returncode == 0 else ""
+        annotation = None
+        if sha:
+            blob = self._git("cat-file", "blob", f"{sha}:{model.annotation_path}", check=False)
+            annotation = blob.stdout if blob.returncode == 0 else None
+        return Snapshot(commit=sha, annotation=annotation, tags=tuple(self._tags(model)))
+
+    def _tags(self, model: ModelName) -> list[TagInfo]:
+        out = self._git(
+            "for-each-ref", f"--format={_FORMAT}%00", f"refs/tags/{tag_prefix(model)}*"
+        ).stdout
+        tags = []
+        for record in out.split("\x00\n"):
+            if not record:
+                continue
+            name, kind, sha, peeled_kind, peeled, date, message = record.split("\x00")
+            if kind == "commit":
+                tags.append(TagInfo(name=name, commit=sha))
+            elif kind == "tag" and peeled_kind == "commit":
+                tags.append(TagInfo(name, peeled, sha, utc_iso(date), message))
+        return tags
+
+    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> str:
+        # Same two steps as the GitHub API: a tag object, then a ref created only if absent.
+        body = (
+            f"object {commit}\ntype commit\ntag {tag}\n"
+            f"tagger {tagger.name} <{tagger.email}> {int(time.time())} +0000\n\n{message}"
+        )
+        if not body.endswith("\n"):
+            body += "\n"
+        sha = self._git("mktag", input=body).stdout.strip()
+        ref = f"refs/tags/{tag}"
+        if self._git("update-ref", ref, sha, _ZERO, check=False).returncode:
+            raise TagExists(tag)
+        if self.push_remote:
+            pushed = self._git("push", "--quiet", self.push_remote, ref, check=False)
+            if pushed.returncode:
+                # Keep the clone as it was, so a retry after fixing the remote works.
+                self._git("update-ref", "-d", ref, sha, check=False)
+                raise BackendError(
+                    f"Pushing {tag} to {self.push_remote} failed: {pushed.stderr.strip()}",
+                    "The local tag was removed; fix the remote and run again.",
+                )
+        return sha

@@ -1,0 +1,337 @@
+"""The GitHub backend: one GraphQL read, two REST writes, through PyGithub's requester.
+
+PyGithub is set up for a short-lived CI step: no urllib3 retries (this module decides
+what is safe to retry), no throttle sleeps, a timeout on every request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import github
+import requests
+from github import Auth, GithubException
+
+from ..errors import (
+    AuthError,
+    BackendError,
+    PermissionDenied,
+    RepositoryNotFound,
+    TagExists,
+)
+from ..grammar import ModelName, tag_prefix
+from ..registry import Snapshot, Tagger, TagInfo
+from . import utc_iso
+
+API_VERSION = "2022-11-28"
+TIMEOUT = 15  # seconds, connect and read: a hung API must not hold a runner
+WAIT_BUDGET = 60.0  # seconds of backoff one run may spend in all
+MAX_TRIES = 4
+
+# One request answers every decision: the commit, its dvc.yaml and this model's tags.
+# GitHub documents `query` only as "filters refs with query on name", so the answer is
+# filtered again by prefix here. Later pages (over 100 tags) skip the commit and file.
+QUERY = """
+query Registry($owner: String!, $name: String!, $commit: String!, $annotation: String!,
+               $prefix: String!, $after: String, $first: Boolean!) {
+  repository(owner: $owner, name: $name) {
+    url
+    commit: object(expression: $commit) @include(if: $first) {
+      __typename
+      oid
+      ... on Tag { target { __typename oid } }
+    }
+    annotation: object(expression: $annotation) @include(if: $first) {
+      ... on Blob { text isBinary isTruncated }
+    }
+    refs(refPrefix: "refs/tags/", query: $prefix, first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        name
+        target {
+          __typename
+          oid
+          ... on Tag { message tagger { date } target { __typename oid } }
+        }
+      }
+    }
+  }
+}
+"""
+
+T = TypeVar("T")
+_RETRIABLE = {429, 500, 502, 503, 504}
+
+
+class GitHubBackend:
+    def __init__(
+        self,
+        repository: str,
+        token: str,
+        api_url: str = "https://api.github.com",
+        graphql_url: str = "",
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.owner, _, self.name = repository.partition("/")
+        self.repository = repository
+        client = github.Github(
+            auth=Auth.Token(token) if token else None,
+            base_url=api_url.rstrip("/"),
+            timeout=TIMEOUT,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            lazy=True,
+        )
+        self._requester = client.requester
+        self._graphql_url = graphql_url or self._requester.graphql_url
+        self._sleep = sleep
+        self._clock = clock
+        self._waited = 0.0
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, model: ModelName, commit: str) -> Snapshot:
+        prefix = tag_prefix(model)
+        variables: dict[str, Any] = {
+            "owner": self.owner,
+            "name": self.name,
+            "commit": commit,
+            "annotation": f"{commit}:{model.annotation_path}",
+            "prefix": prefix,
+            "after": None,
+            "first": True,
+        }
+        repo = self._graphql(variables)
+        sha = _peel(repo.get("commit"))
+        blob = repo.get("annotation") or {}
+        if blob.get("isBinary") or blob.get("isTruncated"):
+            annotation: str | None = "\x00"  # refused with a clear message by the loader
+        else:
+            annotation = blob.get("text")
+        tags = []
+        while True:
+            refs = repo["refs"]
+            tags += [_tag(node) for node in refs["nodes"] if node["name"].startswith(prefix)]
+            if not refs["pageInfo"]["hasNextPage"]:
+                break
+            variables.update(after=refs["pageInfo"]["endCursor"], first=False)
+            repo = self._graphql(variables)
+        return Snapshot(
+            commit=sha,
+            annotation=annotation,
+            tags=tuple(t for t in tags if t.commit),
+            web_url=repo.get("url") or "",
+        )
+
+    def _graphql(self, variables: dict[str, Any]) -> dict[str, Any]:
+        body = {"query": QUERY, "variables": variables}
+        _, data = self._retry(
+            lambda: self._requester.requestJsonAndCheck("POST", self._graphql_url, input=body)
+        )
+        errors = data.get("errors") or []
+        repo = (data.get("data") or {}).get("repository")
+        if any(e.get("type") == "NOT_FOUND" for e in errors) or (repo is None and not errors):
+            raise _not_found(self.repository)
+        if errors or repo is None:
+            detail = "; ".join(str(e.get("message", e)) for e in errors)
+            raise BackendError(f"GitHub's GraphQL API answered with errors: {detail}")
+        result: dict[str, Any] = repo
+        return result
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> str:
+        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            "tag": tag,
+            "message": message,
+            "object": commit,
+            "type": "commit",
+            "tagger": {"name": tagger.name, "email": tagger.email, "date": date},
+        }
+        # An unused tag object is harmless (nothing points at it), so this POST may be retried.
+        _, created = self._retry(lambda: self._post("git/tags", body), tag, commit)
+        sha: str = created["sha"]
+        ref = {"ref": f"refs/tags/{tag}", "sha": sha}
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                self._post("git/refs", ref)
+                return sha
+            except GithubException as err:
+                if err.status == 422 and "already exists" in _message(err).lower():
+                    self._settle(tag, sha)  # maybe a lost answer to our own earlier try
+                    return sha
+                if not self._transient(err):
+                    raise self._refusal(err, tag, commit) from None
+            except requests.RequestException:
+                pass
+            # The answer was lost or failed: the ref may or may not exist now. Never post
+            # blindly: read it, and post again only when it is certainly absent.
+            if self._ref_sha(tag) is not None:
+                self._settle(tag, sha)
+                return sha
+            if attempt < MAX_TRIES:
+                self._backoff(None, attempt)
+        raise BackendError(
+            f"GitHub did not create tag {tag} after {MAX_TRIES} tries; nothing points at the "
+            "tag object made for it, so no tag is visible.",
+            "GitHub may be down; re-run the job later.",
+        )
+
+    def _settle(self, tag: str, ours: str) -> None:
+        """The ref exists: success if it points at our tag object, else the race is lost."""
+        if self._ref_sha(tag) != ours:
+            raise TagExists(tag)
+
+    def _ref_sha(self, tag: str) -> str | None:
+        try:
+            _, ref = self._retry(
+                lambda: self._requester.requestJsonAndCheck(
+                    "GET", self._path(f"git/ref/tags/{quote(tag, safe='/@=')}")
+                )
+            )
+        except GithubException as err:
+            if err.status == 404:
+                return None
+            raise self._refusal(err, tag, "") from None
+        sha: str = ref["object"]["sha"]
+        return sha
+
+    def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        return self._requester.requestJsonAndCheck(
+            "POST", self._path(path), input=body, headers={"X-GitHub-Api-Version": API_VERSION}
+        )
+
+    def _path(self, path: str) -> str:
+        return f"/repos/{quote(self.owner)}/{quote(self.name)}/{path}"
+
+    # -- retries and errors ----------------------------------------------------------------
+
+    def _retry(self, call: Callable[[], T], tag: str = "", commit: str = "") -> T:
+        """Run an idempotent call, retrying transient failures within the wait budget."""
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                return call()
+            except GithubException as err:
+                if attempt == MAX_TRIES or not self._transient(err):
+                    raise self._refusal(err, tag, commit) from None
+                self._backoff(err, attempt)
+            except requests.RequestException as err:
+                if attempt == MAX_TRIES:
+                    raise BackendError(
+                        f"GitHub could not be reached: {type(err).__name__}.",
+                        "GitHub may be down; re-run the job later.",
+                    ) from None
+                self._backoff(None, attempt)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _transient(err: GithubException) -> bool:
+        headers = _headers(err)
+        limited = err.status == 403 and headers.get("x-ratelimit-remaining") == "0"
+        return err.status in _RETRIABLE or limited
+
+    def _backoff(self, err: GithubException | None, attempt: int = 1) -> None:
+        wait = float(2 ** (attempt - 1))
+        headers = _headers(err) if err else {}
+        if "retry-after" in headers:
+            wait = _seconds(headers["retry-after"], self._clock())
+        elif headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+            wait = max(0.0, float(headers["x-ratelimit-reset"]) - self._clock()) + 1
+        if self._waited + wait > WAIT_BUDGET:
+            raise BackendError(
+                f"GitHub kept answering {err.status if err else 'with errors'}; "
+                f"the next retry would wait {wait:.0f} s, past this step's {WAIT_BUDGET:.0f} s "
+                "budget.",
+                "GitHub is busy or the rate limit is spent; re-run the job later.",
+            )
+        self._waited += wait
+        self._sleep(wait)
+
+    def _refusal(self, err: GithubException, tag: str, commit: str) -> BackendError:
+        status, message, headers = err.status, _message(err), _headers(err)
+        what = f"tag {tag}" if tag else "the registry"
+        if status == 401:
+            return AuthError(
+                "GitHub refused the token (401 Bad credentials).",
+                "Pass a valid token: the default ${{ github.token }}, or a GitHub App token.",
+            )
+        if status == 403 and "workflows" in headers.get("x-accepted-github-permissions", ""):
+            return PermissionDenied(
+                f"GitHub requires the 'workflows' permission to create {what} on commit {commit}, "
+                "whose .github/workflows differ from every branch head.",
+                "GITHUB_TOKEN can never have it: use a GitHub App token with workflows: write, "
+                "or register a commit that is on a branch.",
+            )
+        if status == 403:
+            return PermissionDenied(
+                f"The token may not write to {self.repository} (403 {message}).",
+                "Give the job `permissions: contents: write`.",
+            )
+        if status == 404:
+            return _not_found(self.repository)
+        if status == 422:
+            return BackendError(
+                f"GitHub refused {what} (422 {message}).",
+                "Protected tags or repository rules may forbid it: use a token allowed to "
+                "bypass them, or ask an admin.",
+            )
+        return BackendError(f"GitHub answered {status} ({message}).", "Re-run the job later.")
+
+
+def _not_found(repository: str) -> RepositoryNotFound:
+    return RepositoryNotFound(
+        f"Repository {repository} was not found, or the token cannot see it.",
+        "Check the repository input (owner/name) and the token's access.",
+    )
+
+
+def _peel(obj: dict[str, Any] | None) -> str:
+    """The commit sha an object resolves to; empty for none or for trees and blobs."""
+    if not obj:
+        return ""
+    if obj["__typename"] == "Tag":
+        obj = obj.get("target") or {}
+    oid: str = obj.get("oid", "") if obj.get("__typename") == "Commit" else ""
+    return oid
+
+
+def _tag(node: dict[str, Any]) -> TagInfo:
+    target = node["target"]
+    if target["__typename"] == "Commit":
+        return TagInfo(name=node["name"], commit=target["oid"])
+    tagger = target.get("tagger") or {}
+    return TagInfo(
+        name=node["name"],
+        commit=_peel(target),
+        sha=target["oid"],
+        date=utc_iso(tagger.get("date") or ""),
+        message=target.get("message") or "",
+    )
+
+
+def _headers(err: GithubException) -> dict[str, str]:
+    return {k.lower(): v for k, v in (err.headers or {}).items()}
+
+
+def _message(err: GithubException) -> str:
+    data = err.data
+    if isinstance(data, dict):
+        return str(data.get("message", ""))
+    return str(data or "")
+
+
+def _seconds(retry_after: str, now: float) -> float:
+    """Retry-After is seconds or an HTTP date."""
+    try:
+        return max(0.0, float(retry_after))
+    except ValueError:
+        return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)

@@ -1,0 +1,154 @@
+"""The command line: the same registry core against a local clone or the GitHub API.
+
+registry-action register MODEL [--version V | --bump patch|minor|major] [--commit REF]
+    [--message M] [--force] [--dry-run] [--repo PATH | --github OWNER/REPO] [--json]
+registry-action demo [--dir PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .action import BOT
+from .backends.git import GitBackend
+from .backends.github import GitHubBackend
+from .errors import RegistryError
+from .registry import Backend, Registration, Request, Tagger, register
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="registry-action", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    reg = commands.add_parser("register", help="register a model version")
+    reg.add_argument("model", help="NAME, or DIR:NAME when its dvc.yaml is in folder DIR")
+    which = reg.add_mutually_exclusive_group()
+    which.add_argument("--version", default="", help="v + SemVer, e.g. v1.2.3")
+    which.add_argument("--bump", default="patch", choices=["patch", "minor", "major"])
+    reg.add_argument("--commit", default="HEAD", help="sha, branch or tag (default HEAD)")
+    reg.add_argument("--message", default="")
+    reg.add_argument("--force", action="store_true")
+    reg.add_argument("--dry-run", action="store_true")
+    reg.add_argument(
+        "--no-require-annotation",
+        dest="require_annotation",
+        action="store_false",
+        help="do not require the model in dvc.yaml",
+    )
+    where = reg.add_mutually_exclusive_group()
+    where.add_argument("--repo", default=".", help="local clone (default: .)")
+    where.add_argument("--github", metavar="OWNER/REPO", help="use the GitHub API ($GITHUB_TOKEN)")
+    reg.add_argument("--push", metavar="REMOTE", default="", help="push the new tag (local clone)")
+    reg.add_argument("--json", action="store_true", help="print the outputs as one JSON object")
+    demo = commands.add_parser("demo", help="register a model in a fresh local repository")
+    demo.add_argument("--dir", type=Path, help="where to make the repository (default: temp)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args.dir)
+        backend: Backend
+        if args.github:
+            env = os.environ
+            backend = GitHubBackend(
+                args.github,
+                env.get("GITHUB_TOKEN", ""),
+                env.get("GITHUB_API_URL") or "https://api.github.com",
+                env.get("GITHUB_GRAPHQL_URL", ""),
+            )
+            tagger = BOT
+        else:
+            backend = GitBackend(args.repo, push_remote=args.push)
+            tagger = _git_tagger(args.repo)
+        request = Request.parse(
+            model=args.model,
+            version=args.version,
+            bump=args.bump,
+            commit=args.commit,
+            message=args.message,
+            force=args.force,
+            require_annotation=args.require_annotation,
+            tagger=tagger,
+        )
+        result = register(backend, request, dry_run=args.dry_run)
+    except RegistryError as err:
+        print(f"error: {err.title}: {err}", file=sys.stderr)
+        return 1
+    _print(result, args.json)
+    return 0
+
+
+def _print(result: Registration, as_json: bool) -> None:
+    if as_json:
+        print(result.outputs["json"])
+        return
+    for name, value in result.outputs.items():
+        if name != "json":
+            print(f"{name}={value}")
+
+
+def _git_tagger(repo: str) -> Tagger:
+    """The clone's own committer identity, as `git tag` would use."""
+    done = subprocess.run(
+        ["git", "-C", repo, "var", "GIT_COMMITTER_IDENT"], capture_output=True, text=True
+    )
+    name, _, rest = done.stdout.partition(" <")
+    email = rest.partition(">")[0]
+    return Tagger(name.strip(), email) if done.returncode == 0 and name.strip() else BOT
+
+
+DEMO_DVC_YAML = """\
+artifacts:
+  churn:
+    path: models/churn.pkl
+    type: model
+    desc: Customer churn classifier
+    labels: [tabular, churn]
+"""
+
+
+def _demo(folder: Path | None) -> int:
+    """Make a repository with a declared model, register two versions, show the outputs."""
+    root = folder or Path(tempfile.mkdtemp(prefix="registry-action-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.name", "Demo User")
+    git("config", "user.email", "demo@example.com")
+    (root / "dvc.yaml").write_text(DEMO_DVC_YAML)
+    git("add", "dvc.yaml")
+    git("commit", "-q", "-m", "Declare the churn model")
+    print(f"# repository: {root}")
+    for step, argv in enumerate(
+        (["register", "churn", "--repo", str(root)], ["register", "churn", "--repo", str(root)])
+    ):
+        if step:
+            (root / "train.log").write_text("retrained\n")
+            git("add", "train.log")
+            git("commit", "-q", "-m", "Retrain")
+        print(f"\n$ registry-action {' '.join(argv)}")
+        sys.stdout.flush()
+        if code := main(argv):
+            return code
+    tags = subprocess.run(
+        ["git", "-C", str(root), "tag", "-n1", "--list"], capture_output=True, text=True
+    )
+    print(f"\n$ git tag -n1\n{tags.stdout}", end="")
+    print(json.dumps({"demo": "ok", "repository": str(root)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

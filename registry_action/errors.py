@@ -1,0 +1,83 @@
+"""Errors that carry the message a user sees.
+
+Every refusal is one of these: `title` is the annotation title, `str(err)` says what
+is wrong and what to do. Anything else escaping the core is a bug.
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base class: a refusal with a user-facing message and a hint."""
+
+    title = "Registration refused"
+
+    def __init__(self, message: str, hint: str = "", *, file: str = "", line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.file = file  # repository path the error is about, for the annotation
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class InvalidInput(RegistryError):
+    title = "Invalid input"
+
+
+class InvalidName(InvalidInput):
+    title = "Invalid model name"
+
+
+class InvalidVersion(InvalidInput):
+    title = "Invalid version"
+
+
+class CommitNotFound(RegistryError):
+    title = "Commit not found"
+
+
+class VersionAlreadyRegistered(RegistryError):
+    title = "Version already registered"
+
+
+class VersionExistsForCommit(RegistryError):
+    title = "Commit already has a version"
+
+
+class AnnotationError(RegistryError):
+    title = "Model annotation"
+
+
+class RaceLost(RegistryError):
+    title = "Tag created concurrently"
+
+
+class BackendError(RegistryError):
+    """The repository (GitHub or git) refused or failed."""
+
+    title = "Repository error"
+
+
+class AuthError(BackendError):
+    title = "Authentication failed"
+
+
+class PermissionDenied(BackendError):
+    title = "Permission denied"
+
+
+class RepositoryNotFound(BackendError):
+    title = "Repository not found"
+
+
+class TagExists(BackendError):
+    """The tag name is taken; raised by a backend's create, settled by the registry."""
+
+    title = "Tag already exists"
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(f"Tag {tag} already exists.")
+        self.tag = tag

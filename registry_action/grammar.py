@@ -1,0 +1,139 @@
+"""The registry's tag grammar: one table of regular expressions, as GTO 1.10 reads tags.
+
+A model's full name is `[DIR:]NAME`; in a tag the `:` is written `=`. Every event is
+one tag spelling, each with an optional `#N` counter (Studio writes it on registrations,
+GTO on assignments).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import InvalidName
+
+NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
+DIRNAME = r"[a-zA-Z0-9\-_./]+"
+SEMVER = (
+    r"(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)"
+    r"(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?"
+    r"(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?"
+)
+VERSION = rf"v{SEMVER}"
+FULLNAME = rf"(?:(?P<dir>{DIRNAME}):)?(?P<name>{NAME})"
+_IN_TAG = rf"(?P<model>(?:{DIRNAME}=)?{NAME})"
+_COUNTER = r"(?:#(?P<counter>[0-9]+))?"
+
+
+class Event(StrEnum):
+    REGISTRATION = "registration"
+    DEREGISTRATION = "deregistration"
+    ASSIGNMENT = "assignment"
+    UNASSIGNMENT = "unassignment"
+    DEPRECATION = "deprecation"
+
+
+TAG_PATTERNS: dict[Event, re.Pattern[str]] = {
+    Event.REGISTRATION: re.compile(rf"{_IN_TAG}@(?P<version>{VERSION}){_COUNTER}"),
+    Event.DEREGISTRATION: re.compile(rf"{_IN_TAG}@(?P<version>{VERSION})!{_COUNTER}"),
+    Event.ASSIGNMENT: re.compile(rf"{_IN_TAG}#(?P<stage>{NAME}){_COUNTER}"),
+    Event.UNASSIGNMENT: re.compile(rf"{_IN_TAG}#(?P<stage>{NAME})!{_COUNTER}"),
+    Event.DEPRECATION: re.compile(rf"{_IN_TAG}@deprecated{_COUNTER}"),
+}
+FULLNAME_RE = re.compile(FULLNAME)
+NAME_RE = re.compile(NAME)
+
+# git check-ref-format: characters and sequences a ref may not hold.
+_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def is_valid_ref(ref: str) -> bool:
+    """True when `ref` (e.g. `refs/tags/x@v1.0.0`) passes `git check-ref-format`."""
+    if not ref or ref == "@" or _REF_FORBIDDEN.search(ref):
+        return False
+    if ref.startswith("/") or ref.endswith(("/", ".")):
+        return False
+    return not any(part.startswith(".") or part.endswith(".lock") for part in ref.split("/"))
+
+
+@dataclass(frozen=True)
+class ModelName:
+    """A model's full name: `name`, or `dir:name` when its dvc.yaml is in folder `dir`."""
+
+    dir: str
+    name: str
+
+    @classmethod
+    def parse(cls, text: str) -> ModelName:
+        match = FULLNAME_RE.fullmatch(text)
+        if not match:
+            raise InvalidName(
+                f"Model name {text!r} is not valid.",
+                "Use NAME or DIR:NAME; NAME holds letters, digits, '-', '_' and '/', "
+                "and starts and ends with a letter or digit (e.g. churn, cv:pool-segmentation).",
+            )
+        model = cls(match["dir"] or "", match["name"])
+        # The tag must be a git ref too: the name grammar lets `..` or `.x` through.
+        probe = f"refs/tags/{model.in_tag}@v0.0.0"
+        if not is_valid_ref(probe):
+            raise InvalidName(
+                f"Model name {text!r} cannot be a git tag.",
+                "Avoid '..', '//', components starting with '.' or ending in '.lock'.",
+            )
+        return model
+
+    @property
+    def full(self) -> str:
+        return f"{self.dir}:{self.name}" if self.dir else self.name
+
+    @property
+    def in_tag(self) -> str:
+        return f"{self.dir}={self.name}" if self.dir else self.name
+
+    @property
+    def annotation_path(self) -> str:
+        """Repository path of the dvc.yaml that declares this model."""
+        folder = self.dir.strip("/")
+        return f"{folder}/dvc.yaml" if folder and folder != "." else "dvc.yaml"
+
+
+@dataclass(frozen=True)
+class RegistryTag:
+    """A parsed registry tag."""
+
+    tag: str
+    event: Event
+    model: ModelName
+    version: str = ""
+    stage: str = ""
+    counter: int | None = None
+
+
+def parse_tag(tag: str) -> RegistryTag | None:
+    """Parse a tag name (no `refs/tags/`); None when it is not a registry tag."""
+    for event, pattern in TAG_PATTERNS.items():
+        match = pattern.fullmatch(tag)
+        if match:
+            groups = match.groupdict()
+            model_dir, _, name = groups["model"].rpartition("=")
+            counter = groups.get("counter")
+            return RegistryTag(
+                tag=tag,
+                event=event,
+                model=ModelName(model_dir, name),
+                version=groups.get("version") or "",
+                stage=groups.get("stage") or "",
+                counter=int(counter) if counter is not None else None,
+            )
+    return None
+
+
+def registration_tag(model: ModelName, version: str) -> str:
+    """The tag GTO writes to register `version` of `model`."""
+    return f"{model.in_tag}@{version}"
+
+
+def tag_prefix(model: ModelName) -> str:
+    """Every version tag of `model` starts with this."""
+    return f"{model.in_tag}@"

@@ -1,0 +1,379 @@
+"""The registry core: what a register request means for a repository, decided without I/O.
+
+`decide` turns a request and one read of the repository (a `Snapshot`) into a `Plan`:
+create a tag, report the version that is already there (a workflow re-run), or refuse.
+`register` runs that against a `Backend` with the retry rules for racing writers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import quote
+
+from .annotations import Annotation, annotation_for, declared_models
+from .errors import (
+    AnnotationError,
+    CommitNotFound,
+    InvalidInput,
+    RaceLost,
+    TagExists,
+    VersionAlreadyRegistered,
+    VersionExistsForCommit,
+)
+from .grammar import Event, ModelName, is_valid_ref, parse_tag, registration_tag
+from .versions import Bump, Version, next_version
+
+ATTEMPTS = 5  # reads and writes an auto-bump may spend when racing other runs
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
+
+
+@dataclass(frozen=True)
+class Tagger:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A tag as a backend reports it, peeled to its commit."""
+
+    name: str
+    commit: str
+    sha: str = ""  # the tag object; empty for a lightweight tag, which GTO ignores
+    date: str = ""  # tagger date, ISO 8601
+    message: str = ""
+
+    @property
+    def annotated(self) -> bool:
+        return bool(self.sha)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One read of the repository for one model at one commit."""
+
+    commit: str  # the full sha the requested ref resolves to; empty when it does not
+    annotation: str | None  # the model's dvc.yaml at that commit; None when absent
+    tags: tuple[TagInfo, ...]  # at least every tag that starts with the model's prefix
+    web_url: str = ""  # the repository's web page, for links
+
+
+class Backend(Protocol):
+    """The two things the registry needs from a repository."""
+
+    def read(self, model: ModelName, commit: str) -> Snapshot: ...
+
+    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> str:
+        """Create annotated `tag` on `commit`; return the tag object's sha.
+
+        Raises TagExists when the name is taken (by anyone, including a lost earlier try
+        of ours that the backend could not prove was ours).
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class Request:
+    model: ModelName
+    version: Version | None
+    bump: Bump
+    commit: str
+    message: str
+    force: bool
+    require_annotation: bool
+    tagger: Tagger
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        model: str,
+        version: str = "",
+        bump: str = "patch",
+        commit: str,
+        message: str = "",
+        force: bool = False,
+        require_annotation: bool = True,
+        tagger: Tagger,
+    ) -> Request:
+        """Validate raw inputs before any request is sent."""
+        model_name = ModelName.parse(model.strip())
+        parsed_version = Version.parse(version.strip()) if version.strip() else None
+        if parsed_version and not is_valid_ref(
+            "refs/tags/" + registration_tag(model_name, parsed_version.text)
+        ):
+            raise InvalidInput(f"Tag for {model} {version} is not a valid git ref.")
+        if "\x00" in message:
+            raise InvalidInput("The message holds a NUL character.", "Remove it.")
+        return cls(
+            model=model_name,
+            version=parsed_version,
+            bump=Bump.parse(bump or "patch"),
+            commit=check_commit(commit),
+            message=message,
+            force=force,
+            require_annotation=require_annotation,
+            tagger=tagger,
+        )
+
+
+def check_commit(ref: str) -> str:
+    """A commit input: a sha (4 to 40 hex digits), HEAD, or a branch or tag name."""
+    ref = ref.strip()
+    if ref == "HEAD" or _HEX.fullmatch(ref):
+        return ref
+    if ref and not ref.startswith("-") and is_valid_ref(f"refs/heads/{ref}"):
+        return ref
+    raise InvalidInput(
+        f"Commit {ref!r} is not a commit sha, branch or tag name.",
+        "Give a full or short sha, a branch or a tag (e.g. ${{ github.sha }} or main).",
+    )
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    version: Version
+    commit: str
+    tag: TagInfo
+    active: bool
+
+
+def model_versions(model: ModelName, tags: Iterable[TagInfo]) -> dict[str, RegisteredVersion]:
+    """Every version name of `model` that annotated tags use, by its text.
+
+    A version is active when registered and not deregistered since (by tagger date);
+    a deregistered version still holds its name.
+    """
+    registrations: dict[str, TagInfo] = {}
+    deregistrations: dict[str, TagInfo] = {}
+    for info in tags:
+        parsed = parse_tag(info.name)
+        if not info.annotated or parsed is None or parsed.model != model:
+            continue
+        if parsed.event is Event.REGISTRATION:
+            # Prefer GTO's plain spelling over Studio's `#N` when both exist.
+            if parsed.version not in registrations or parsed.counter is None:
+                registrations[parsed.version] = info
+        elif parsed.event is Event.DEREGISTRATION:
+            known = deregistrations.get(parsed.version)
+            if known is None or info.date > known.date:
+                deregistrations[parsed.version] = info
+    result = {}
+    for text in registrations.keys() | deregistrations.keys():
+        registered = registrations.get(text)
+        deregistered = deregistrations.get(text)
+        active = registered is not None and (
+            deregistered is None or (registered.date > deregistered.date > "")
+        )
+        anchor = registered or deregistered
+        assert anchor is not None
+        result[text] = RegisteredVersion(Version.parse(text), anchor.commit, anchor, active)
+    return result
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a request means for the repository as read."""
+
+    model: ModelName
+    version: Version
+    tag: str
+    commit: str
+    message: str
+    existing: RegisteredVersion | None  # set when the version is already there: nothing to write
+    history: tuple[RegisteredVersion, ...]  # the model's versions as read, greatest first
+    annotation: Annotation | None
+    web_url: str = ""
+
+    @property
+    def create(self) -> bool:
+        return self.existing is None
+
+    @property
+    def previous(self) -> Version | None:
+        """The greatest active version before this run."""
+        return max((v.version for v in self.history if v.active), default=None)
+
+
+def decide(request: Request, snapshot: Snapshot) -> Plan:
+    """Decide what to register, or raise the refusal that says why not."""
+    model = request.model
+    if not snapshot.commit:
+        raise CommitNotFound(
+            f"Commit {request.commit!r} was not found in the repository.",
+            "Give a full or short sha, a branch or a tag that exists there.",
+        )
+    annotation = _annotation(request, snapshot)
+    versions = model_versions(model, snapshot.tags)
+    history = tuple(sorted(versions.values(), key=lambda v: v.version, reverse=True))
+    at_commit = [v for v in history if v.active and v.commit == snapshot.commit]
+
+    def plan(version: Version, existing: RegisteredVersion | None = None) -> Plan:
+        return Plan(
+            model=model,
+            version=version,
+            tag=existing.tag.name if existing else registration_tag(model, version.text),
+            commit=snapshot.commit,
+            message=request.message or f"Registering artifact {model.full} version {version}",
+            existing=existing,
+            history=history,
+            annotation=annotation,
+            web_url=snapshot.web_url,
+        )
+
+    if request.version is not None:
+        taken = versions.get(request.version.text)
+        if taken and taken.active and taken.commit == snapshot.commit:
+            return plan(taken.version, taken)  # a re-run: same model, version and commit
+        if taken:
+            state = "registered" if taken.active else "registered and later deregistered"
+            raise VersionAlreadyRegistered(
+                f"{model.full} {request.version} is already {state} at commit "
+                f"{taken.commit} (tag {taken.tag.name}).",
+                "A version name is used once per model: choose another version, "
+                "or leave version empty to bump.",
+            )
+        if at_commit and not request.force:
+            raise VersionExistsForCommit(
+                f"Commit {snapshot.commit} already holds {model.full} {at_commit[0].version} "
+                f"(tag {at_commit[0].tag.name}).",
+                "Register another commit, or set force: true to add another version to it.",
+            )
+        version = request.version
+    else:
+        if at_commit and not request.force:
+            return plan(at_commit[0].version, at_commit[0])  # a re-run of a bump
+        version = next_version(plan(Version.parse("v0.0.0")).previous, request.bump)
+        while version.text in versions:  # skip names that deregistered versions keep
+            version = version.bump(Bump.PATCH)
+    tag = registration_tag(model, version.text)
+    clash = next((t for t in snapshot.tags if t.name == tag), None)
+    if clash is not None:
+        raise VersionAlreadyRegistered(
+            f"A lightweight tag {tag} already exists at commit {clash.commit}; GTO ignores it, "
+            "but it holds the name.",
+            "Delete that tag, or choose another version.",
+        )
+    return plan(version)
+
+
+def _annotation(request: Request, snapshot: Snapshot) -> Annotation | None:
+    model = request.model
+    source = model.annotation_path
+    annotation = annotation_for(model.name, model.dir.strip("/"), snapshot.annotation, source)
+    if annotation is None and request.require_annotation:
+        if snapshot.annotation is None:
+            raise AnnotationError(
+                f"{source} does not exist at commit {snapshot.commit}, so {model.full} is not "
+                "declared there.",
+                f"Declare it under 'artifacts:' in {source}, or set require-annotation: false.",
+                file=source,
+            )
+        declared = sorted(declared_models(snapshot.annotation, source))
+        listing = ", ".join(declared) if declared else "none"
+        raise AnnotationError(
+            f"Model {model.name!r} is not declared under 'artifacts:' in {source} at commit "
+            f"{snapshot.commit}. Declared there: {listing}.",
+            f"Fix the name, declare the model in {source}, or set require-annotation: false.",
+            file=source,
+        )
+    return annotation
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The outcome of a register run."""
+
+    plan: Plan
+    created: bool
+    tag_sha: str
+    attempts: int = 1
+    outputs: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outputs", _outputs(self))
+
+    @property
+    def is_latest(self) -> bool:
+        version = self.plan.version
+        return not any(v.active and v.version > version for v in self.plan.history)
+
+    @property
+    def history(self) -> tuple[RegisteredVersion, ...]:
+        """The model's versions after this run (as planned, on a dry run), greatest first."""
+        plan = self.plan
+        if not plan.create:
+            return plan.history
+        new = RegisteredVersion(
+            plan.version, plan.commit, TagInfo(plan.tag, plan.commit, self.tag_sha), True
+        )
+        return tuple(sorted((*plan.history, new), key=lambda v: v.version, reverse=True))
+
+    @property
+    def latest(self) -> Version:
+        actives = [v.version for v in self.plan.history if v.active]
+        return self.plan.version if self.is_latest else max(actives)
+
+
+def _outputs(result: Registration) -> dict[str, str]:
+    plan = result.plan
+    sv = plan.version.semver
+    annotation = plan.annotation or Annotation()
+    web = plan.web_url
+    values = {
+        "event": Event.REGISTRATION.value,
+        "name": plan.model.full,
+        "tag": plan.tag,
+        "version": plan.version.text,
+        "semver": str(sv),
+        "major": str(sv.major),
+        "minor": str(sv.minor),
+        "patch": str(sv.patch),
+        "prerelease": sv.prerelease or "",
+        "build": sv.build or "",
+        "commit": plan.commit,
+        "tag-sha": result.tag_sha,
+        "created": _bool(result.created),
+        "is-latest": _bool(result.is_latest),
+        "latest-version": result.latest.text,
+        "previous-version": plan.previous.text if plan.previous else "",
+        "path": annotation.path,
+        "type": annotation.type,
+        "description": annotation.description,
+        "labels": annotation.labels_json,
+        "tag-url": f"{web}/releases/tag/{quote(plan.tag, safe='/@=')}" if web else "",
+    }
+    values["json"] = json.dumps(values, ensure_ascii=False, sort_keys=True)
+    return values
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def register(backend: Backend, request: Request, *, dry_run: bool = False) -> Registration:
+    """Read, decide and (unless a dry run or a re-run) create the tag.
+
+    One read answers every decision. When another run takes the tag first, read again:
+    an auto-bump then takes the next free version; an explicit version becomes a re-run
+    (the winner tagged our commit) or a refusal naming the winner's commit.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        plan = decide(request, backend.read(request.model, request.commit))
+        if not plan.create or dry_run:
+            existing = plan.existing
+            return Registration(plan, False, existing.tag.sha if existing else "", attempt)
+        try:
+            sha = backend.create_tag(plan.tag, plan.commit, plan.message, request.tagger)
+        except TagExists:
+            continue
+        return Registration(plan, True, sha, attempt)
+    raise RaceLost(
+        f"Other runs kept taking the version tags of {request.model.full}: gave up after "
+        f"{ATTEMPTS} attempts.",
+        "Serialize registrations of one model with a `concurrency:` group, then re-run.",
+    )
