@@ -133,9 +133,17 @@ class GitHubBackend:
 
     def _graphql(self, variables: dict[str, Any]) -> dict[str, Any]:
         body = {"query": QUERY, "variables": variables}
-        _, data = self._retry(
-            lambda: self._requester.requestJsonAndCheck("POST", self._graphql_url, input=body)
-        )
+        try:
+            _, data = self._retry(
+                lambda: self._requester.requestJsonAndCheck("POST", self._graphql_url, input=body)
+            )
+        except ValueError:  # a 200 whose body is not JSON
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("data") or {}, dict):
+            raise BackendError(
+                "GitHub's GraphQL API answered with something that is not GraphQL JSON.",
+                "Check GITHUB_GRAPHQL_URL; re-run the job later.",
+            )
         errors = data.get("errors") or []
         repo = (data.get("data") or {}).get("repository")
         if any(e.get("type") == "NOT_FOUND" for e in errors) or (repo is None and not errors):
@@ -162,48 +170,52 @@ class GitHubBackend:
         sha: str = created["sha"]
         ref = {"ref": f"refs/tags/{tag}", "sha": sha}
         for attempt in range(1, MAX_TRIES + 1):
+            failure: GithubException | None = None
             try:
                 self._post("git/refs", ref)
                 return sha
             except GithubException as err:
                 if err.status == 422 and "already exists" in _message(err).lower():
-                    self._settle(tag, sha)  # maybe a lost answer to our own earlier try
-                    return sha
+                    return self._settle(tag, sha)  # maybe a lost answer to our own earlier try
                 if not self._transient(err):
                     raise self._refusal(err, tag, commit) from None
+                failure = err
             except requests.RequestException:
                 pass
             # The answer was lost or failed: the ref may or may not exist now. Never post
             # blindly: read it, and post again only when it is certainly absent.
             if self._ref_sha(tag) is not None:
-                self._settle(tag, sha)
-                return sha
+                return self._settle(tag, sha)
             if attempt < MAX_TRIES:
-                self._backoff(None, attempt)
+                self._backoff(failure, attempt)
+        # The tag object made above stays unreferenced: invisible and harmless.
         raise BackendError(
-            f"GitHub did not create tag {tag} after {MAX_TRIES} tries; nothing points at the "
-            "tag object made for it, so no tag is visible.",
+            f"GitHub did not create tag {tag} after {MAX_TRIES} tries; no tag is visible.",
             "GitHub may be down; re-run the job later.",
         )
 
-    def _settle(self, tag: str, ours: str) -> None:
-        """The ref exists: success if it points at our tag object, else the race is lost."""
+    def _settle(self, tag: str, ours: str) -> str:
+        """The ref exists: ours if it points at our tag object, else the race is lost."""
         if self._ref_sha(tag) != ours:
             raise TagExists(tag)
+        return ours
 
     def _ref_sha(self, tag: str) -> str | None:
-        try:
-            _, ref = self._retry(
-                lambda: self._requester.requestJsonAndCheck(
+        """The object `refs/tags/TAG` points at; None when there is no such ref."""
+
+        def get() -> str | None:
+            try:
+                _, ref = self._requester.requestJsonAndCheck(
                     "GET", self._path(f"git/ref/tags/{quote(tag, safe='/@=')}")
                 )
-            )
-        except GithubException as err:
-            if err.status == 404:
-                return None
-            raise self._refusal(err, tag, "") from None
-        sha: str = ref["object"]["sha"]
-        return sha
+            except GithubException as err:
+                if err.status == 404:
+                    return None
+                raise
+            sha: str = ref["object"]["sha"]
+            return sha
+
+        return self._retry(get, tag)
 
     def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         return self._requester.requestJsonAndCheck(
@@ -236,7 +248,10 @@ class GitHubBackend:
     @staticmethod
     def _transient(err: GithubException) -> bool:
         headers = _headers(err)
-        limited = err.status == 403 and headers.get("x-ratelimit-remaining") == "0"
+        # Primary limits say remaining 0; secondary limits say Retry-After.
+        limited = err.status == 403 and (
+            headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+        )
         return err.status in _RETRIABLE or limited
 
     def _backoff(self, err: GithubException | None, attempt: int = 1) -> None:

@@ -1,0 +1,46 @@
+# One entry point for every routine task. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint container ci lock clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+## run: register a model version in a fresh local repository and print the outputs
+run: $(STAMP)
+	$(BIN)/registry-action demo
+
+## test: the test suite (unit, stand-in and gto integration; container tests skip without dockerd)
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+## lint: ruff, mypy, the action metadata schema and hadolint
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/hadolint Dockerfile
+
+## container: build the real image and run it like the Actions runner (installs dockerd)
+container: $(STAMP)
+	bash tests/container/docker_env.sh start
+	. tests/container/docker_env.sh env && REGISTRY_ACTION_CONTAINER=1 $(BIN)/pytest -q -m container
+
+## ci: what .ci/run does
+ci: lint test container
+
+## lock: re-pin the image's dependencies with hashes from pyproject.toml
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv==0.13.8
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+		-o requirements.lock --quiet
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
