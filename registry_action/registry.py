@@ -29,6 +29,7 @@ from .versions import Bump, Version, next_version
 
 ATTEMPTS = 5  # reads and writes an auto-bump may spend when racing other runs
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
+_IDENT_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,12 @@ class Request:
             raise InvalidInput(f"Tag for {model} {version} is not a valid git ref.")
         if "\x00" in message:
             raise InvalidInput("The message holds a NUL character.", "Remove it.")
+        for part in (tagger.name, tagger.email):
+            if not part or _IDENT_FORBIDDEN.search(part):
+                raise InvalidInput(
+                    f"Tagger {tagger.name!r} <{tagger.email}> is not a valid git identity.",
+                    "Set tagger-name and tagger-email without '<', '>' or control characters.",
+                )
         return cls(
             model=model_name,
             version=parsed_version,

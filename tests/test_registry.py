@@ -345,3 +345,11 @@ def test_gives_up_after_the_attempt_budget() -> None:
     backend = _Fixed(snap(), lose=ATTEMPTS)
     with pytest.raises(RaceLost, match="concurrency"):
         register(backend, req())
+
+
+@pytest.mark.parametrize(
+    ("name", "email"), [("", "a@b.c"), ("a\nb", "a@b.c"), ("x", "<a@b.c>"), ("x", "")]
+)
+def test_tagger_must_be_a_git_identity(name: str, email: str) -> None:
+    with pytest.raises(InvalidInput, match="tagger-name"):
+        req(tagger=Tagger(name, email))

@@ -1,0 +1,129 @@
+"""Shared fixtures: the GitHub stand-in, and running the action in-process like the runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from registry_action import action
+from tests.container.runner import (
+    WorkflowCommand,
+    input_env_name,
+    load_action,
+    parse_file_command,
+    parse_workflow_commands,
+    resolve_inputs,
+)
+
+pytest_plugins = ["tests.standin.pytest_plugin"]
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "test-write-token"
+GTO = str(Path(sys.executable).with_name("gto"))  # the referee, from this environment
+
+
+def gto_json(repo: Path, *args: str) -> Any:
+    """Run `gto ARGS --json` in `repo` and parse its answer."""
+    done = subprocess.run(
+        [GTO, *args, "--json"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+@dataclass
+class Run:
+    """One step's result as the runner would see it."""
+
+    code: int
+    stdout: str
+    outputs: dict[str, str]
+    summary: str
+    commands: list[WorkflowCommand] = field(default_factory=list)
+
+    def errors(self) -> list[WorkflowCommand]:
+        return [c for c in self.commands if c.command == "error"]
+
+
+@pytest.fixture
+def run_action(
+    standin: Any,
+    git_repo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., Run]:
+    """Run the action in-process with the inputs and environment the runner would give it."""
+    spec = load_action()
+    counter = iter(range(1000))
+
+    def run(env: dict[str, str] | None = None, process: bool = False, **with_: str) -> Run:
+        """Inputs as keyword arguments (`dry_run` for `dry-run`); `process` runs entrypoint.py."""
+        n = next(counter)
+        head = subprocess.run(
+            ["git", "-C", str(git_repo), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        github = {
+            "sha": head,
+            "repository": "acme/models",
+            "token": TOKEN,
+            "actor": "octocat",
+            "actor_id": "583231",
+            "api_url": standin.api_url,
+            "graphql_url": standin.graphql_url,
+            "server_url": standin.server_url,
+        }
+        inputs, _ = resolve_inputs(
+            spec, {k.replace("_", "-"): v for k, v in with_.items()}, {"github": github}
+        )
+        output, summary = tmp_path / f"set_output_{n}", tmp_path / f"step_summary_{n}"
+        output.write_text("")
+        summary.write_text("")
+        for key in [k for k in os.environ if k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))]:
+            monkeypatch.delenv(key)
+        values = {input_env_name(k): v for k, v in inputs.items()}
+        values |= {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "acme/models",
+            "GITHUB_SHA": head,
+            "GITHUB_ACTOR": github["actor"],
+            "GITHUB_ACTOR_ID": github["actor_id"],
+            "GITHUB_API_URL": standin.api_url,
+            "GITHUB_GRAPHQL_URL": standin.graphql_url,
+            "GITHUB_SERVER_URL": standin.server_url,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+        }
+        values |= env or {}
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+        if process:
+            done = subprocess.run(
+                [sys.executable, str(ROOT / "entrypoint.py")],
+                env=dict(os.environ),
+                capture_output=True,
+                text=True,
+                cwd=tmp_path,
+            )
+            code, stdout = done.returncode, done.stdout + done.stderr
+        else:
+            capsys.readouterr()
+            code = action.run(os.environ)
+            out = capsys.readouterr()
+            stdout = out.out + out.err
+        return Run(
+            code,
+            stdout,
+            parse_file_command(output.read_bytes()),
+            summary.read_text(),
+            parse_workflow_commands(stdout),
+        )
+
+    return run
