@@ -308,3 +308,32 @@ def test_entrypoint_as_its_own_process(run_action: RunAction, standin: Any, git_
     assert result.outputs["tag"] == "churn@v0.0.1" and result.outputs["created"] == "true"
     refused = run_action(process=True, model="churn", version="v0.0.1", commit="no-such-branch")
     assert refused.code == 1 and refused.errors()[0].prop("title") == "Commit not found"
+
+
+def bulk_tags(repo: Path, names: list[str], sha: str) -> None:
+    """Many annotated tags in one `git fast-import` run."""
+    stream = "".join(
+        f"tag {name}\nfrom {sha}\ntagger T <t@e.st> 1700000000 +0000\ndata 1\nm\n" for name in names
+    )
+    run_git(repo, "fast-import", "--quiet", input=stream)
+
+
+def test_cost_does_not_grow_with_unrelated_tags_and_pages_past_100_versions(
+    run_action: RunAction, standin: Any, git_repo: Path
+) -> None:
+    base = head(git_repo)
+    bulk_tags(
+        git_repo,
+        [f"other-{i}@v1.0.{i}" for i in range(500)] + [f"rel-{i}" for i in range(500)],
+        base,
+    )
+    assert run_action(model="churn").code == 0
+    assert len(standin.requests) == 3  # 1 read + 2 writes, 1,000 unrelated tags or not
+    commit(git_repo, {"x": "1"}, "next")
+    bulk_tags(git_repo, [f"churn@v0.1.{i}" for i in range(150)], base)
+    standin.reset_log()
+    result = run_action(model="churn")
+    assert (
+        result.outputs["version"] == "v0.1.150" and result.outputs["previous-version"] == "v0.1.149"
+    )
+    assert [r.graphql for r in standin.requests] == [True, True, False, False]  # 2 pages, 2 writes
