@@ -31,7 +31,9 @@ lint: $(STAMP)
 ## container: build the real image and run it like the Actions runner (installs dockerd)
 container: $(STAMP)
 	bash tests/container/docker_env.sh start
-	. tests/container/docker_env.sh env && REGISTRY_ACTION_CONTAINER=1 $(BIN)/pytest -q -m container
+	eval "$$(bash tests/container/docker_env.sh env)" && \
+		REGISTRY_ACTION_CONTAINER=1 $(BIN)/pytest -q -s -m container; \
+		rc=$$?; bash tests/container/docker_env.sh stop; exit $$rc
 
 ## ci: what .ci/run does
 ci: lint test container

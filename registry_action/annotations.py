@@ -59,6 +59,10 @@ class _BoundedLoader(yaml.BaseLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise ConstructorError(
+                    None, None, "mapping keys must be names", key_node.start_mark
+                )
             if key in seen:
                 raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
@@ -75,9 +79,10 @@ def load_yaml(text: str, source: str) -> Any:
         raise AnnotationError(
             f"{source} is larger than {MAX_BYTES // 1024} KiB.",
             "Keep dvc.yaml small, or set require-annotation: false.",
+            file=source,
         )
     if "\x00" in text:
-        raise AnnotationError(f"{source} is not a text file.", "Fix the file.")
+        raise AnnotationError(f"{source} is not a text file.", "Fix the file.", file=source)
     try:
         return yaml.load(text, Loader=_BoundedLoader)
     except yaml.MarkedYAMLError as err:
@@ -92,9 +97,13 @@ def load_yaml(text: str, source: str) -> Any:
             line=line,
         ) from None
     except yaml.YAMLError as err:
-        raise AnnotationError(f"{source} is not valid YAML: {err}.", "Fix the file.") from None
+        raise AnnotationError(
+            f"{source} is not valid YAML: {err}.", "Fix the file.", file=source
+        ) from None
     except RecursionError:
-        raise AnnotationError(f"{source} is nested too deeply.", "Fix the file.") from None
+        raise AnnotationError(
+            f"{source} is nested too deeply.", "Fix the file.", file=source
+        ) from None
 
 
 def declared_models(text: str, source: str) -> dict[str, Any]:
@@ -103,12 +112,14 @@ def declared_models(text: str, source: str) -> dict[str, Any]:
     if document is None:
         return {}
     if not isinstance(document, dict):
-        raise AnnotationError(f"{source} is not a YAML mapping.", "Fix the file.")
+        raise AnnotationError(f"{source} is not a YAML mapping.", "Fix the file.", file=source)
     artifacts = document.get("artifacts", {})
     if artifacts in (None, ""):
         return {}
     if not isinstance(artifacts, dict):
-        raise AnnotationError(f"'artifacts' in {source} is not a mapping.", "Fix the file.")
+        raise AnnotationError(
+            f"'artifacts' in {source} is not a mapping.", "Fix the file.", file=source
+        )
     return artifacts
 
 
@@ -122,15 +133,21 @@ def annotation_for(name: str, folder: str, text: str | None, source: str) -> Ann
     if entry == "":
         entry = {}
     if not isinstance(entry, dict):
-        raise AnnotationError(f"Model {name!r} in {source} is not a mapping.", "Fix the file.")
+        raise AnnotationError(
+            f"Model {name!r} in {source} is not a mapping.", "Fix the file.", file=source
+        )
     labels = entry.get("labels") or []
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
         raise AnnotationError(
-            f"'labels' of {name!r} in {source} is not a list of names.", "Fix the file."
+            f"'labels' of {name!r} in {source} is not a list of names.",
+            "Fix the file.",
+            file=source,
         )
     path = entry.get("path", "")
     if not isinstance(path, str):
-        raise AnnotationError(f"'path' of {name!r} in {source} is not a string.", "Fix the file.")
+        raise AnnotationError(
+            f"'path' of {name!r} in {source} is not a string.", "Fix the file.", file=source
+        )
     meta = entry.get("meta") or {}
     return Annotation(
         path=posixpath.normpath(posixpath.join(folder, path)) if path else "",

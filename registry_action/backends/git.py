@@ -45,7 +45,9 @@ class GitBackend:
             ["git", "-C", str(self.path), *args],
             input=input,
             capture_output=True,
-            text=True,
+            # Repository text need not be UTF-8: keep the bytes, let the loader refuse them.
+            encoding="utf-8",
+            errors="surrogateescape",
             env={**os.environ, **(env or {})},
         )
         if check and done.returncode:
