@@ -1,0 +1,665 @@
+"""GitHub REST (v3) endpoints over a git repository.
+
+Response bodies follow the shapes in GitHub's OpenAPI description (the stand-in's tests
+validate them against the vendored schemas); errors use GitHub's messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from . import openapi_check
+from .gitstore import FULL_OID, Git, GitError, GitObject, Person
+
+DEFAULT_TAGGER = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+CONTENT_INLINE_LIMIT = 1024 * 1024
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None  # JSON-able, or str for text bodies
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A recorded ``workflow_dispatch`` (``workflow_id`` set) or ``repository_dispatch``.
+
+    ``workflow_id`` is as sent (a file name, or the numeric id PyGithub takes from a prior
+    ``GET .../actions/workflows/{file}``); ``workflow`` is the file name when known."""
+
+    workflow_id: str | None
+    workflow: str | None
+    ref: str | None
+    inputs: dict[str, Any]
+    event_type: str | None
+    client_payload: dict[str, Any]
+    body: Any
+
+
+@dataclass
+class RepoContext:
+    git: Git
+    owner: str
+    name: str
+    api_url: str
+    server_url: str
+    created: int
+    record_dispatch: Callable[[Dispatch], None]
+    workflow_files: dict[int, str]  # synthesized workflow id -> file name
+
+    @property
+    def repo_id(self) -> int:
+        return zlib.crc32(f"{self.owner}/{self.name}".lower().encode()) & 0x7FFFFFFF
+
+    @property
+    def api(self) -> str:
+        return f"{self.api_url}/repos/{self.owner}/{self.name}"
+
+    @property
+    def web(self) -> str:
+        return f"{self.server_url}/{self.owner}/{self.name}"
+
+
+def error(status: int, message: str, doc: str = "https://docs.github.com/rest") -> Reply:
+    return Reply(status, {"message": message, "documentation_url": doc, "status": str(status)})
+
+
+def node_id(kind: str, key: str) -> str:
+    return base64.b64encode(f"0{len(kind)}:{kind}{key}".encode()).decode()
+
+
+def iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verification() -> dict[str, Any]:
+    return {
+        "verified": False,
+        "reason": "unsigned",
+        "signature": None,
+        "payload": None,
+        "verified_at": None,
+    }
+
+
+# -- JSON shapes ---------------------------------------------------------------------------
+
+
+def user_json(ctx: RepoContext, login: str) -> dict[str, Any]:
+    api = f"{ctx.api_url}/users/{login}"
+    uid = zlib.crc32(login.encode()) & 0x7FFFFFFF
+    return {
+        "login": login,
+        "id": uid,
+        "node_id": node_id("Organization", str(uid)),
+        "avatar_url": f"{ctx.server_url}/avatars/{login}",
+        "gravatar_id": "",
+        "url": api,
+        "html_url": f"{ctx.server_url}/{login}",
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
+        "type": "Organization",
+        "user_view_type": "public",
+        "site_admin": False,
+    }
+
+
+_REPO_URL_TEMPLATES = {
+    "archive_url": "/{archive_format}{/ref}",
+    "assignees_url": "/assignees{/user}",
+    "blobs_url": "/git/blobs{/sha}",
+    "branches_url": "/branches{/branch}",
+    "collaborators_url": "/collaborators{/collaborator}",
+    "comments_url": "/comments{/number}",
+    "commits_url": "/commits{/sha}",
+    "compare_url": "/compare/{base}...{head}",
+    "contents_url": "/contents/{+path}",
+    "contributors_url": "/contributors",
+    "deployments_url": "/deployments",
+    "downloads_url": "/downloads",
+    "events_url": "/events",
+    "forks_url": "/forks",
+    "git_commits_url": "/git/commits{/sha}",
+    "git_refs_url": "/git/refs{/sha}",
+    "git_tags_url": "/git/tags{/sha}",
+    "hooks_url": "/hooks",
+    "issue_comment_url": "/issues/comments{/number}",
+    "issue_events_url": "/issues/events{/number}",
+    "issues_url": "/issues{/number}",
+    "keys_url": "/keys{/key_id}",
+    "labels_url": "/labels{/name}",
+    "languages_url": "/languages",
+    "merges_url": "/merges",
+    "milestones_url": "/milestones{/number}",
+    "notifications_url": "/notifications{?since,all,participating}",
+    "pulls_url": "/pulls{/number}",
+    "releases_url": "/releases{/id}",
+    "stargazers_url": "/stargazers",
+    "statuses_url": "/statuses/{sha}",
+    "subscribers_url": "/subscribers",
+    "subscription_url": "/subscription",
+    "tags_url": "/tags",
+    "teams_url": "/teams",
+    "trees_url": "/git/trees{/sha}",
+}
+
+
+def repo_json(ctx: RepoContext, can_write: bool) -> dict[str, Any]:
+    created = iso(ctx.created)
+    host = ctx.server_url.split("://", 1)[1]
+    out: dict[str, Any] = {
+        "id": ctx.repo_id,
+        "node_id": node_id("Repository", str(ctx.repo_id)),
+        "name": ctx.name,
+        "full_name": f"{ctx.owner}/{ctx.name}",
+        "owner": user_json(ctx, ctx.owner),
+        "private": False,
+        "visibility": "public",
+        "html_url": ctx.web,
+        "description": None,
+        "fork": False,
+        "url": ctx.api,
+        **{key: ctx.api + suffix for key, suffix in _REPO_URL_TEMPLATES.items()},
+        "git_url": f"git://{host}/{ctx.owner}/{ctx.name}.git",
+        "ssh_url": f"git@{host}:{ctx.owner}/{ctx.name}.git",
+        "clone_url": f"{ctx.web}.git",
+        "svn_url": ctx.web,
+        "mirror_url": None,
+        "homepage": None,
+        "language": "Python",
+        "size": 1,
+        "default_branch": ctx.git.default_branch(),
+        "forks": 0,
+        "forks_count": 0,
+        "stargazers_count": 0,
+        "watchers": 0,
+        "watchers_count": 0,
+        "open_issues": 0,
+        "open_issues_count": 0,
+        "network_count": 0,
+        "subscribers_count": 0,
+        "is_template": False,
+        "topics": [],
+        "has_issues": True,
+        "has_projects": True,
+        "has_wiki": True,
+        "has_pages": False,
+        "has_downloads": True,
+        "has_discussions": False,
+        "archived": False,
+        "disabled": False,
+        "license": None,
+        "allow_forking": True,
+        "web_commit_signoff_required": False,
+        "pushed_at": created,
+        "created_at": created,
+        "updated_at": created,
+        "permissions": {
+            "admin": False,
+            "maintain": False,
+            "push": can_write,
+            "triage": can_write,
+            "pull": True,
+        },
+        "temp_clone_token": "",
+        "organization": user_json(ctx, ctx.owner),
+    }
+    return out
+
+
+def _object_url(ctx: RepoContext, kind: str, oid: str) -> str:
+    return f"{ctx.api}/git/{kind}s/{oid}"
+
+
+def ref_json(ctx: RepoContext, name: str, oid: str, kind: str) -> dict[str, Any]:
+    return {
+        "ref": name,
+        "node_id": node_id("Ref", f"{ctx.repo_id}:{name}"),
+        "url": f"{ctx.api}/git/{name}",
+        "object": {"sha": oid, "type": kind, "url": _object_url(ctx, kind, oid)},
+    }
+
+
+def _strip_signature(message: str) -> str:
+    sig = message.find("-----BEGIN PGP SIGNATURE-----")
+    return message[:sig] if sig >= 0 else message
+
+
+def _person_json(line: str | None) -> dict[str, Any]:
+    p = Person.parse(line or "")
+    return {"name": p.name, "email": p.email, "date": p.iso_utc()}
+
+
+def tag_json(ctx: RepoContext, obj: GitObject) -> dict[str, Any]:
+    target, kind = obj.header("object") or "", obj.header("type") or "commit"
+    return {
+        "node_id": node_id("Tag", obj.oid),
+        "sha": obj.oid,
+        "url": _object_url(ctx, "tag", obj.oid),
+        "tag": obj.header("tag") or "",
+        "message": _strip_signature(obj.message),
+        "tagger": _person_json(obj.header("tagger")),
+        "object": {"sha": target, "type": kind, "url": _object_url(ctx, kind, target)},
+        "verification": verification(),
+    }
+
+
+def git_commit_json(ctx: RepoContext, obj: GitObject) -> dict[str, Any]:
+    tree = obj.header("tree") or ""
+    return {
+        "sha": obj.oid,
+        "node_id": node_id("Commit", obj.oid),
+        "url": _object_url(ctx, "commit", obj.oid),
+        "html_url": f"{ctx.web}/commit/{obj.oid}",
+        "author": _person_json(obj.header("author")),
+        "committer": _person_json(obj.header("committer")),
+        "tree": {"sha": tree, "url": _object_url(ctx, "tree", tree)},
+        "message": obj.message.rstrip("\n"),
+        "parents": [
+            {"sha": p, "url": _object_url(ctx, "commit", p), "html_url": f"{ctx.web}/commit/{p}"}
+            for p in obj.headers.get("parent", [])
+        ],
+        "verification": verification(),
+    }
+
+
+_STATUS = {"A": "added", "M": "modified", "D": "removed", "T": "changed"}
+
+
+def _diff_files(ctx: RepoContext, obj: GitObject) -> list[dict[str, Any]]:
+    out = ctx.git.run(
+        "diff-tree",
+        "-r",
+        "--root",
+        "--no-commit-id",
+        "--no-renames",
+        "--raw",
+        "--numstat",
+        "-z",
+        obj.oid,
+    ).decode("utf-8", errors="replace")
+    tokens = out.split("\0")
+    raw: list[tuple[str, str, str]] = []  # (status, blob sha, path)
+    stats: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens) - 1:
+        token = tokens[i]
+        if token.startswith(":"):
+            meta = token.split()
+            raw.append((meta[4], meta[3] if meta[4] != "D" else meta[2], tokens[i + 1]))
+            i += 2
+        elif token:
+            added, deleted, _ = token.split("\t", 2)
+            stats.append((int(added) if added != "-" else 0, int(deleted) if deleted != "-" else 0))
+            i += 1
+        else:
+            i += 1
+    files: list[dict[str, Any]] = []
+    for (status, blob, path), (adds, dels) in zip(raw, stats, strict=False):
+        files.append(
+            {
+                "sha": blob,
+                "filename": path,
+                "status": _STATUS.get(status[0], "modified"),
+                "additions": adds,
+                "deletions": dels,
+                "changes": adds + dels,
+                "blob_url": f"{ctx.web}/blob/{obj.oid}/{path}",
+                "raw_url": f"{ctx.web}/raw/{obj.oid}/{path}",
+                "contents_url": f"{ctx.api}/contents/{path}?ref={obj.oid}",
+            }
+        )
+    return files
+
+
+def commit_json(ctx: RepoContext, obj: GitObject) -> dict[str, Any]:
+    git_commit = git_commit_json(ctx, obj)
+    files = _diff_files(ctx, obj)
+    adds = sum(f["additions"] for f in files)
+    dels = sum(f["deletions"] for f in files)
+    return {
+        "sha": obj.oid,
+        "node_id": git_commit["node_id"],
+        "url": f"{ctx.api}/commits/{obj.oid}",
+        "html_url": git_commit["html_url"],
+        "comments_url": f"{ctx.api}/commits/{obj.oid}/comments",
+        "commit": {
+            "url": git_commit["url"],
+            "author": git_commit["author"],
+            "committer": git_commit["committer"],
+            "message": git_commit["message"],
+            "tree": git_commit["tree"],
+            "comment_count": 0,
+            "verification": git_commit["verification"],
+        },
+        "author": None,
+        "committer": None,
+        "parents": [
+            {"sha": p["sha"], "url": f"{ctx.api}/commits/{p['sha']}", "html_url": p["html_url"]}
+            for p in git_commit["parents"]
+        ],
+        "stats": {"total": adds + dels, "additions": adds, "deletions": dels},
+        "files": files,
+    }
+
+
+def _content_entry(
+    ctx: RepoContext, ref: str, path: str, kind: str, oid: str, size: int
+) -> dict[str, Any]:
+    url = f"{ctx.api}/contents/{path}?ref={ref}"
+    git_kind = {"dir": "tree", "submodule": "commit"}.get(kind, "blob")
+    git_url = _object_url(ctx, git_kind, oid)
+    html_url = f"{ctx.web}/{'tree' if kind == 'dir' else 'blob'}/{ref}/{path}"
+    download = f"{ctx.web}/raw/{ref}/{path}" if kind == "file" else None
+    return {
+        "type": kind,
+        "size": size,
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "sha": oid,
+        "url": url,
+        "git_url": git_url,
+        "html_url": html_url,
+        "download_url": download,
+        "_links": {"self": url, "git": git_url, "html": html_url},
+    }
+
+
+def _b64_lines(data: bytes) -> str:
+    """Ruby ``Base64.encode64``: a newline after every 60 characters and at the end."""
+    text = base64.b64encode(data).decode()
+    return "".join(text[i : i + 60] + "\n" for i in range(0, len(text), 60))
+
+
+# -- handlers ------------------------------------------------------------------------------
+
+Handler = Callable[[RepoContext, "Request"], Reply]
+
+
+@dataclass
+class Request:
+    params: dict[str, str]
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    can_write: bool
+    doc: str
+
+
+def get_repo(ctx: RepoContext, req: Request) -> Reply:
+    return Reply(200, repo_json(ctx, req.can_write))
+
+
+def get_commit(ctx: RepoContext, req: Request) -> Reply:
+    ref = req.params["ref"]
+    oid = ctx.git.resolve_commit(ref)
+    obj = ctx.git.read(oid) if oid else None
+    if obj is None:
+        return error(422, f"No commit found for SHA: {ref}", req.doc)
+    if "application/vnd.github.sha" in req.headers.get("accept", ""):
+        return Reply(200, obj.oid, content_type="application/vnd.github.sha; charset=utf-8")
+    return Reply(200, commit_json(ctx, obj))
+
+
+def get_git_commit(ctx: RepoContext, req: Request) -> Reply:
+    obj = ctx.git.read(req.params["sha"].lower())
+    if obj is None or obj.type != "commit":
+        return error(404, "Not Found", req.doc)
+    return Reply(200, git_commit_json(ctx, obj))
+
+
+def get_ref(ctx: RepoContext, req: Request) -> Reply:
+    entry = ctx.git.ref("refs/" + req.params["ref"])
+    if entry is None:
+        return error(404, "Not Found", req.doc)
+    return Reply(200, ref_json(ctx, entry.name, entry.oid, entry.type))
+
+
+def matching_refs(ctx: RepoContext, req: Request) -> Reply:
+    prefix = "refs/" + req.params["ref"]
+    refs = [r for r in ctx.git.refs() if r.name.startswith(prefix)]
+    return Reply(200, [ref_json(ctx, r.name, r.oid, r.type) for r in refs])
+
+
+def get_tag(ctx: RepoContext, req: Request) -> Reply:
+    obj = ctx.git.read(req.params["sha"].lower())
+    if obj is None or obj.type != "tag":
+        return error(404, "Not Found", req.doc)
+    return Reply(200, tag_json(ctx, obj))
+
+
+def create_tag(ctx: RepoContext, req: Request) -> Reply:
+    body = req.body
+    target = (
+        ctx.git.read(body["object"].lower()) if FULL_OID.fullmatch(body["object"].lower()) else None
+    )
+    if target is None or target.type != body["type"]:
+        return error(422, "Object does not exist", req.doc)
+    tagger = body.get("tagger") or {}
+    name = tagger.get("name", DEFAULT_TAGGER[0])
+    email = tagger.get("email", DEFAULT_TAGGER[1])
+    when = datetime.now(UTC)
+    if tagger.get("date"):
+        try:
+            when = datetime.fromisoformat(tagger["date"].replace("Z", "+00:00"))
+        except ValueError:
+            return error(
+                422,
+                f"Invalid request.\n\nFor 'properties/tagger/properties/date', "
+                f'"{tagger["date"]}" is not a date-time.',
+                req.doc,
+            )
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    person = Person(name, email, int(when.timestamp()), "+0000")
+    try:
+        oid = ctx.git.write_tag(target.oid, target.type, body["tag"], person, body["message"])
+    except GitError as exc:
+        return error(422, f"Tag could not be created: {exc}", req.doc)
+    obj = ctx.git.read(oid)
+    assert obj is not None
+    reply = Reply(201, tag_json(ctx, obj))
+    reply.headers["location"] = reply.body["url"]
+    return reply
+
+
+def create_ref(ctx: RepoContext, req: Request) -> Reply:
+    name, sha = req.body["ref"], req.body["sha"]
+    if not name.startswith("refs/") or name.count("/") < 2:
+        return error(
+            422, "Reference name must contain at least three slash-separated components.", req.doc
+        )
+    if not ctx.git.check_ref_format(name):
+        return error(422, f"{name} is not a valid ref name.", req.doc)
+    obj = ctx.git.read(sha.lower()) if FULL_OID.fullmatch(sha.lower()) else None
+    if obj is None:
+        return error(422, "Object does not exist", req.doc)
+    try:
+        created = ctx.git.create_ref(name, obj.oid)
+    except GitError:
+        return error(422, "Reference update failed", req.doc)
+    if not created:
+        return error(422, "Reference already exists", req.doc)
+    body = ref_json(ctx, name, obj.oid, obj.type)
+    return Reply(201, body, {"location": body["url"]})
+
+
+def get_contents(ctx: RepoContext, req: Request) -> Reply:
+    ref = req.query.get("ref") or ctx.git.default_branch()
+    commit = ctx.git.resolve_commit(ref)
+    if commit is None:
+        return error(404, f"No commit found for the ref {ref}", req.doc)
+    path = req.params.get("path", "").strip("/")
+    oid = ctx.git.rev_parse(f"{commit}:{path}")
+    obj = ctx.git.read(oid) if oid else None
+    if obj is None:
+        return error(404, "Not Found", req.doc)
+    if obj.type == "tree":
+        entries = []
+        for mode, kind, entry_oid, name in ctx.git.ls_tree(obj.oid):
+            child = f"{path}/{name}" if path else name
+            kind_name = {"tree": "dir", "commit": "submodule"}.get(kind, "file")
+            if mode == "120000":
+                kind_name = "symlink"
+            size = 0
+            if kind == "blob":
+                blob = ctx.git.read(entry_oid)
+                size = blob.size if blob else 0
+            entries.append(_content_entry(ctx, ref, child, kind_name, entry_oid, size))
+        return Reply(200, entries)
+    body = _content_entry(ctx, ref, path, "file", obj.oid, obj.size)
+    inline = obj.size <= CONTENT_INLINE_LIMIT
+    body["encoding"] = "base64" if inline else "none"
+    body["content"] = _b64_lines(obj.data) if inline else ""
+    return Reply(200, body)
+
+
+def _workflow_json(ctx: RepoContext, workflow_id: str) -> dict[str, Any]:
+    file = workflow_id if not workflow_id.isdigit() else f"workflow-{workflow_id}.yml"
+    wid = int(workflow_id) if workflow_id.isdigit() else zlib.crc32(file.encode()) & 0x7FFFFFFF
+    stem = file.rsplit(".", 1)[0]
+    if not workflow_id.isdigit():
+        ctx.workflow_files[wid] = file
+    return {
+        "id": wid,
+        "node_id": node_id("Workflow", str(wid)),
+        "name": stem,
+        "path": f".github/workflows/{file}",
+        "state": "active",
+        "created_at": iso(ctx.created),
+        "updated_at": iso(ctx.created),
+        "url": f"{ctx.api}/actions/workflows/{wid}",
+        "html_url": f"{ctx.web}/blob/{ctx.git.default_branch()}/.github/workflows/{file}",
+        "badge_url": f"{ctx.web}/workflows/{stem}/badge.svg",
+    }
+
+
+def get_workflow(ctx: RepoContext, req: Request) -> Reply:
+    return Reply(200, _workflow_json(ctx, req.params["workflow"]))
+
+
+def workflow_dispatch(ctx: RepoContext, req: Request) -> Reply:
+    ref = req.body["ref"]
+    resolved = any(
+        ctx.git.ref(candidate) for candidate in (ref, f"refs/heads/{ref}", f"refs/tags/{ref}")
+    )
+    if not resolved:
+        return error(422, f"No ref found for: {ref}", req.doc)
+    workflow_id = req.params["workflow"]
+    file = ctx.workflow_files.get(int(workflow_id)) if workflow_id.isdigit() else workflow_id
+    inputs = dict(req.body.get("inputs") or {})
+    ctx.record_dispatch(Dispatch(workflow_id, file, ref, inputs, None, {}, req.body))
+    if req.body.get("return_run_details"):
+        run_id = zlib.crc32(repr(req.body).encode()) & 0x7FFFFFFF
+        return Reply(
+            200,
+            {
+                "workflow_run_id": run_id,
+                "run_url": f"{ctx.api}/actions/runs/{run_id}",
+                "html_url": f"{ctx.web}/actions/runs/{run_id}",
+            },
+        )
+    return Reply(204)
+
+
+def repository_dispatch(ctx: RepoContext, req: Request) -> Reply:
+    body = req.body
+    ctx.record_dispatch(
+        Dispatch(
+            None, None, None, {}, body["event_type"], dict(body.get("client_payload") or {}), body
+        )
+    )
+    return Reply(204)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    template: str  # OpenAPI path template
+    handler: Handler
+    permission: str | None = None  # for writes: what a read-only token lacks
+
+
+_REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
+_T = "/repos/{owner}/{repo}"
+ROUTES = [
+    Route("GET", re.compile(_REPO + "/?"), _T, get_repo),
+    Route("GET", re.compile(_REPO + r"/commits/(?P<ref>.+)"), _T + "/commits/{ref}", get_commit),
+    Route(
+        "GET",
+        re.compile(_REPO + r"/git/commits/(?P<sha>[^/]+)"),
+        _T + "/git/commits/{commit_sha}",
+        get_git_commit,
+    ),
+    Route("GET", re.compile(_REPO + r"/git/ref/(?P<ref>.+)"), _T + "/git/ref/{ref}", get_ref),
+    Route(
+        "GET",
+        re.compile(_REPO + r"/git/matching-refs/(?P<ref>.*)"),
+        _T + "/git/matching-refs/{ref}",
+        matching_refs,
+    ),
+    Route(
+        "GET", re.compile(_REPO + r"/git/tags/(?P<sha>[^/]+)"), _T + "/git/tags/{tag_sha}", get_tag
+    ),
+    Route(
+        "POST", re.compile(_REPO + r"/git/tags/?"), _T + "/git/tags", create_tag, "contents=write"
+    ),
+    Route(
+        "POST", re.compile(_REPO + r"/git/refs/?"), _T + "/git/refs", create_ref, "contents=write"
+    ),
+    Route(
+        "GET",
+        re.compile(_REPO + r"/contents(?:/(?P<path>.*))?"),
+        _T + "/contents/{path}",
+        get_contents,
+    ),
+    Route(
+        "GET",
+        re.compile(_REPO + r"/actions/workflows/(?P<workflow>[^/]+)"),
+        _T + "/actions/workflows/{workflow_id}",
+        get_workflow,
+    ),
+    Route(
+        "POST",
+        re.compile(_REPO + r"/actions/workflows/(?P<workflow>[^/]+)/dispatches"),
+        _T + "/actions/workflows/{workflow_id}/dispatches",
+        workflow_dispatch,
+        "actions=write",
+    ),
+    Route(
+        "POST",
+        re.compile(_REPO + r"/dispatches"),
+        _T + "/dispatches",
+        repository_dispatch,
+        "contents=write",
+    ),
+]
+
+
+def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route in ROUTES:
+        m = route.pattern.fullmatch(path)
+        if m and route.method == method:
+            return route, {k: v for k, v in m.groupdict().items() if v is not None}
+    return None
+
+
+def doc_url(route: Route) -> str:
+    return openapi_check.doc_url(route.template, route.method)
