@@ -1,24 +1,27 @@
 """The GitHub Action adapter: inputs from the runner, outputs, annotations and a job summary.
 
-A thin shell over `registry.register`; every refusal exits 1 with an `::error`
-annotation and a summary, and writes no output.
+A thin shell over the registry core. Every refusal exits 1 with an `::error` annotation
+and a summary, and writes no output.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import github_action_utils as gha
 
 from .backends.github import GitHubBackend
-from .errors import InvalidInput, RegistryError
-from .registry import Registration, Request, Tagger, register
+from .errors import BackendError, InvalidInput, RegistryError
+from .outputs import OUTPUT_KEYS, Facts, outputs
+from .parse import parse, tag_of
+from .registry import Request, Tagger, register
 
 BOT = Tagger("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
-_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
+_WORKFLOW = re.compile(r"[0-9]+|[A-Za-z0-9._-]+\.ya?ml")
 HISTORY_ROWS = 20
 
 
@@ -42,31 +45,71 @@ class Inputs:
         )
 
 
-@dataclass(frozen=True)
-class Settings:
-    command: str
-    request: Request
-    dry_run: bool
-    repository: str
-    token: str
+@dataclass
+class Report:
+    """What a command hands back to the shell: outputs, a log line, a summary."""
+
+    outputs: dict[str, str]
+    notice: str
+    summary: str = ""
+    failure: RegistryError | None = None  # after a success that must still fail the step
+    extra: list[str] = field(default_factory=list)
 
 
-def read_settings(env: Mapping[str, str]) -> Settings:
+def run(env: Mapping[str, str]) -> int:
+    """Run the action; returns the exit code."""
     inputs = Inputs(env)
     token = inputs.get("token")
     if token:
         gha.add_mask(token)  # before anything else is printed
-    command = inputs.get("command") or "register"
-    if command != "register":
-        raise InvalidInput(f"Command {command!r} is not supported.", "Set command: register.")
+    try:
+        command = COMMANDS.get(inputs.get("command") or "register")
+        if command is None:
+            raise InvalidInput(
+                f"Command {inputs.get('command')!r} is not supported.",
+                f"Set command to one of: {', '.join(COMMANDS)}.",
+            )
+        report = command(inputs, env)
+    except RegistryError as err:
+        _refuse(err, token)
+        return 1
+    except Exception as err:  # a bug: still say so clearly, never with the token in it
+        _refuse(RegistryError(f"{type(err).__name__}: {err}"), token, "Internal error")
+        return 1
+    if os.environ.get("GITHUB_OUTPUT"):
+        for name, value in report.outputs.items():
+            gha.set_output(name, value)
+    gha.notice(report.notice)
+    if report.summary and os.environ.get("GITHUB_STEP_SUMMARY"):
+        gha.append_job_summary(report.summary)
+    if report.failure:
+        _refuse(report.failure, token, note="")
+        return 1
+    return 0
+
+
+def _backend(inputs: Inputs, env: Mapping[str, str]) -> GitHubBackend:
     repository = inputs.get("repository") or env.get("GITHUB_REPOSITORY", "")
     if not _REPOSITORY.fullmatch(repository):
         raise InvalidInput(
             f"Repository {repository!r} is not owner/name.",
             "Set repository: owner/name, or leave it to default to the workflow's repository.",
         )
+    token = inputs.get("token")
     if not token:
         raise InvalidInput("No token was given.", "Set token: ${{ github.token }} (the default).")
+    return GitHubBackend(
+        repository,
+        token,
+        env.get("GITHUB_API_URL") or "https://api.github.com",
+        env.get("GITHUB_GRAPHQL_URL", ""),
+    )
+
+
+# -- register --------------------------------------------------------------------------------
+
+
+def _register(inputs: Inputs, env: Mapping[str, str]) -> Report:
     request = Request.parse(
         model=inputs.get("model"),
         version=inputs.get("version"),
@@ -77,102 +120,111 @@ def read_settings(env: Mapping[str, str]) -> Settings:
         require_annotation=inputs.flag("require-annotation"),
         tagger=_tagger(inputs, env),
     )
-    return Settings(command, request, inputs.flag("dry-run"), repository, token)
+    dry_run = inputs.flag("dry-run")
+    workflow = inputs.get("dispatch-workflow")
+    if workflow and not _WORKFLOW.fullmatch(workflow):
+        raise InvalidInput(
+            f"dispatch-workflow {workflow!r} is not a workflow file name or id.",
+            "Give the file name (deploy.yml) or the numeric id of a workflow, or leave it empty.",
+        )
+    backend = _backend(inputs, env)
+    result = register(backend, request, dry_run=dry_run)
+    out = result.outputs
+    if dry_run:
+        notice, state = f"Dry run: would register {out['tag']} on {out['commit']}.", "Dry run"
+    elif result.created:
+        notice, state = f"Registered {out['tag']} on {out['commit']}.", "Registered"
+    else:
+        notice = f"{out['tag']} is already registered on {out['commit']}; nothing to do."
+        state = "Already registered"
+    report = Report(out, notice, summary(result.facts, state))
+    if workflow and result.created:
+        ref = inputs.get("dispatch-ref") or result.plan.default_branch
+        fields = {"model": out["name"], "version": out["version"], "tag": out["tag"]}
+        try:
+            backend.dispatch(workflow, ref, fields | {"commit": out["commit"]})
+            report.notice += f" Started workflow {workflow} on {ref}."
+        except BackendError as err:
+            report.failure = BackendError(
+                f"{out['tag']} was created, but starting workflow {workflow} failed: {err}",
+                "Start it from the Actions tab, or give the job `actions: write`.",
+            )
+    return report
 
 
 def _tagger(inputs: Inputs, env: Mapping[str, str]) -> Tagger:
     actor, actor_id = env.get("GITHUB_ACTOR", ""), env.get("GITHUB_ACTOR_ID", "")
     default = BOT
     if actor:
-        email = (
-            f"{actor_id}+{actor}@users.noreply.github.com"
-            if actor_id
-            else f"{actor}@users.noreply.github.com"
-        )
-        default = Tagger(actor, email)
+        prefix = f"{actor_id}+" if actor_id else ""
+        default = Tagger(actor, f"{prefix}{actor}@users.noreply.github.com")
     return Tagger(
         inputs.get("tagger-name") or default.name, inputs.get("tagger-email") or default.email
     )
 
 
-def run(env: Mapping[str, str]) -> int:
-    """Run the action; returns the exit code."""
-    token = ""
-    try:
-        settings = read_settings(env)
-        token = settings.token
-        backend = GitHubBackend(
-            settings.repository,
-            settings.token,
-            env.get("GITHUB_API_URL") or "https://api.github.com",
-            env.get("GITHUB_GRAPHQL_URL", ""),
+# -- parse -----------------------------------------------------------------------------------
+
+
+def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
+    ref = inputs.get("ref") or env.get("GITHUB_REF", "")
+    tag = tag_of(ref)
+    backend = _backend(inputs, env)
+    if tag is None:
+        return Report(_empty(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
+    facts = parse(backend, tag)
+    if facts is None:
+        return Report(
+            _empty(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
         )
-        result = register(backend, settings.request, dry_run=settings.dry_run)
-    except RegistryError as err:
-        _refuse(err.title, _redact(str(err), token), err.file, err.line)
-        return 1
-    except Exception as err:  # a bug: still say so clearly, never with the token in it
-        _refuse("Internal error", _redact(f"{type(err).__name__}: {err}", token), "", None)
-        return 1
-    _report(result, settings.dry_run)
-    return 0
+    out = outputs(facts)
+    what = f" {out['version']}" if out["version"] else ""
+    stage = f" to {facts.stage}" if facts.stage else ""
+    notice = f"{tag.tag}: {facts.event.value} of {out['name']}{what}{stage} on {facts.commit}."
+    return Report(out, notice, summary(facts, f"Parsed {facts.event.value}"))
 
 
-def _redact(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
+def _empty() -> dict[str, str]:
+    """Every output key, empty: a foreign ref is no error, and `event` is ''."""
+    return dict.fromkeys(OUTPUT_KEYS, "") | {"labels": "[]", "json": "{}"}
 
 
-def _refuse(title: str, message: str, file: str, line: int | None) -> None:
-    gha.error(message, title=title, file=file or None, line=line)
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        gha.append_job_summary(f"### {title}\n\n{_md(message)}\n\nNothing was created.\n")
+COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
+    "register": _register,
+    "parse": _parse,
+}
 
 
-def _report(result: Registration, dry_run: bool) -> None:
-    out = result.outputs
-    if os.environ.get("GITHUB_OUTPUT"):
-        for name, value in out.items():
-            gha.set_output(name, value)
-    if dry_run:
-        gha.notice(f"Dry run: would register {out['tag']} on {out['commit']}.")
-    elif result.created:
-        gha.notice(
-            f"Registered {out['name']} {out['version']}: tag {out['tag']} on {out['commit']}."
-        )
-    else:
-        gha.notice(
-            f"{out['name']} {out['version']} is already registered on {out['commit']} "
-            f"(tag {out['tag']}); nothing to do."
-        )
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        gha.append_job_summary(summary(result, dry_run))
+# -- presentation ----------------------------------------------------------------------------
 
 
-def summary(result: Registration, dry_run: bool) -> str:
-    """The job summary: what was registered, and the model's version history."""
-    plan, out = result.plan, result.outputs
-    web = plan.web_url
-    state = "Dry run" if dry_run else ("Registered" if result.created else "Already registered")
-    latest = " (latest)" if result.is_latest else ""
+def summary(facts: Facts, state: str) -> str:
+    """The job summary: what the tag records, and the model's version history."""
+    out = outputs(facts)
+    web = facts.web_url
+    version = (
+        f"`{out['version']}`{' (latest)' if facts.is_latest else ''}" if out["version"] else "-"
+    )
     rows = [
-        f"### {state}: `{plan.model.full}` {plan.version}",
+        f"### {state}: `{facts.tag}`",
         "",
         "| | |",
         "|---|---|",
-        f"| Model | `{plan.model.full}` |",
-        f"| Version | `{plan.version}`{latest} |",
-        f"| Commit | {_commit_link(plan.commit, web)} |",
-        f"| Tag | {_link(plan.tag, out['tag-url'])} |",
-        f"| Latest version | `{out['latest-version']}` |",
+        f"| Model | `{facts.model.full}` |",
+        f"| Version | {version} |",
+        *([f"| Stage | `{facts.stage}` |"] if facts.stage else []),
+        f"| Commit | {_commit_link(facts.commit, web)} |",
+        f"| Tag | {_link(facts.tag, out['tag-url'])} |",
+        f"| Latest version | `{out['latest-version'] or '-'}` |",
         "",
         "| Version | Commit | Date | |",
         "|---|---|---|---|",
     ]
-    history = result.history
+    history = facts.history
     for v in history[:HISTORY_ROWS]:
         mark = "latest" if v.version.text == out["latest-version"] else ""
         mark = mark if v.active else "deregistered"
-        date = v.tag.date or ("this run" if v.version == plan.version else "")
+        date = v.tag.date or ("this run" if v.version == facts.version else "")
         rows.append(f"| `{v.version}` | {_commit_link(v.commit, web)} | {date} | {mark} |")
     if len(history) > HISTORY_ROWS:
         rows.append(f"\n… and {len(history) - HISTORY_ROWS} older versions.")
@@ -187,9 +239,18 @@ def _link(text: str, url: str) -> str:
     return f"[`{text}`]({url})" if url else f"`{text}`"
 
 
-def _md(text: str) -> str:
-    """Plain text for Markdown: no HTML, no table breaks."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _redact(text: str, token: str) -> str:
+    return text.replace(token, "***") if token else text
+
+
+def _refuse(
+    err: RegistryError, token: str, title: str = "", note: str = "Nothing was created."
+) -> None:
+    title, message = title or err.title, _redact(str(err), token)
+    gha.error(message, title=title, file=err.file or None, line=err.line)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        gha.append_job_summary(f"### {title}\n\n{text}\n\n{note}\n")
 
 
 def main() -> int:

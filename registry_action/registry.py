@@ -7,12 +7,9 @@ create a tag, report the version that is already there (a workflow re-run), or r
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import quote
 
 from .annotations import Annotation, annotation_for, declared_models
 from .errors import (
@@ -24,7 +21,9 @@ from .errors import (
     VersionAlreadyRegistered,
     VersionExistsForCommit,
 )
-from .grammar import Event, ModelName, is_valid_ref, parse_tag, registration_tag
+from .grammar import Event, ModelName, is_valid_ref, registration_tag
+from .history import RegisteredVersion, TagInfo, model_versions
+from .outputs import Facts, outputs
 from .versions import Bump, Version, next_version
 
 ATTEMPTS = 5  # reads and writes an auto-bump may spend when racing other runs
@@ -39,21 +38,6 @@ class Tagger:
 
 
 @dataclass(frozen=True)
-class TagInfo:
-    """A tag as a backend reports it, peeled to its commit."""
-
-    name: str
-    commit: str
-    sha: str = ""  # the tag object; empty for a lightweight tag, which GTO ignores
-    date: str = ""  # tagger date, ISO 8601
-    message: str = ""
-
-    @property
-    def annotated(self) -> bool:
-        return bool(self.sha)
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """One read of the repository for one model at one commit."""
 
@@ -61,6 +45,8 @@ class Snapshot:
     annotation: str | None  # the model's dvc.yaml at that commit; None when absent
     tags: tuple[TagInfo, ...]  # at least every tag that starts with the model's prefix
     web_url: str = ""  # the repository's web page, for links
+    tag_sha: str = ""  # the tag object, when the ref read was an annotated tag
+    default_branch: str = ""
 
 
 class Backend(Protocol):
@@ -142,47 +128,6 @@ def check_commit(ref: str) -> str:
 
 
 @dataclass(frozen=True)
-class RegisteredVersion:
-    version: Version
-    commit: str
-    tag: TagInfo
-    active: bool
-
-
-def model_versions(model: ModelName, tags: Iterable[TagInfo]) -> dict[str, RegisteredVersion]:
-    """Every version name of `model` that annotated tags use, by its text.
-
-    A version is active when registered and not deregistered since (by tagger date);
-    a deregistered version still holds its name.
-    """
-    registrations: dict[str, TagInfo] = {}
-    deregistrations: dict[str, TagInfo] = {}
-    for info in tags:
-        parsed = parse_tag(info.name)
-        if not info.annotated or parsed is None or parsed.model != model:
-            continue
-        if parsed.event is Event.REGISTRATION:
-            # Prefer GTO's plain spelling over Studio's `#N` when both exist.
-            if parsed.version not in registrations or parsed.counter is None:
-                registrations[parsed.version] = info
-        elif parsed.event is Event.DEREGISTRATION:
-            known = deregistrations.get(parsed.version)
-            if known is None or info.date > known.date:
-                deregistrations[parsed.version] = info
-    result = {}
-    for text in registrations.keys() | deregistrations.keys():
-        registered = registrations.get(text)
-        deregistered = deregistrations.get(text)
-        active = registered is not None and (
-            deregistered is None or (registered.date > deregistered.date > "")
-        )
-        anchor = registered or deregistered
-        assert anchor is not None
-        result[text] = RegisteredVersion(Version.parse(text), anchor.commit, anchor, active)
-    return result
-
-
-@dataclass(frozen=True)
 class Plan:
     """What a request means for the repository as read."""
 
@@ -195,6 +140,7 @@ class Plan:
     history: tuple[RegisteredVersion, ...]  # the model's versions as read, greatest first
     annotation: Annotation | None
     web_url: str = ""
+    default_branch: str = ""
 
     @property
     def create(self) -> bool:
@@ -230,6 +176,7 @@ def decide(request: Request, snapshot: Snapshot) -> Plan:
             history=history,
             annotation=annotation,
             web_url=snapshot.web_url,
+            default_branch=snapshot.default_branch,
         )
 
     if request.version is not None:
@@ -302,12 +249,24 @@ class Registration:
     outputs: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "outputs", _outputs(self))
+        object.__setattr__(self, "outputs", outputs(self.facts))
 
     @property
-    def is_latest(self) -> bool:
-        version = self.plan.version
-        return not any(v.active and v.version > version for v in self.plan.history)
+    def facts(self) -> Facts:
+        plan = self.plan
+        return Facts(
+            event=Event.REGISTRATION,
+            model=plan.model,
+            tag=plan.tag,
+            version=plan.version,
+            commit=plan.commit,
+            tag_sha=self.tag_sha,
+            created=self.created,
+            history=self.history,
+            previous=plan.previous,
+            annotation=plan.annotation,
+            web_url=plan.web_url,
+        )
 
     @property
     def history(self) -> tuple[RegisteredVersion, ...]:
@@ -319,47 +278,6 @@ class Registration:
             plan.version, plan.commit, TagInfo(plan.tag, plan.commit, self.tag_sha), True
         )
         return tuple(sorted((*plan.history, new), key=lambda v: v.version, reverse=True))
-
-    @property
-    def latest(self) -> Version:
-        actives = [v.version for v in self.plan.history if v.active]
-        return self.plan.version if self.is_latest else max(actives)
-
-
-def _outputs(result: Registration) -> dict[str, str]:
-    plan = result.plan
-    sv = plan.version.semver
-    annotation = plan.annotation or Annotation()
-    web = plan.web_url
-    values = {
-        "event": Event.REGISTRATION.value,
-        "name": plan.model.full,
-        "tag": plan.tag,
-        "version": plan.version.text,
-        "semver": str(sv),
-        "major": str(sv.major),
-        "minor": str(sv.minor),
-        "patch": str(sv.patch),
-        "prerelease": sv.prerelease or "",
-        "build": sv.build or "",
-        "commit": plan.commit,
-        "tag-sha": result.tag_sha,
-        "created": _bool(result.created),
-        "is-latest": _bool(result.is_latest),
-        "latest-version": result.latest.text,
-        "previous-version": plan.previous.text if plan.previous else "",
-        "path": annotation.path,
-        "type": annotation.type,
-        "description": annotation.description,
-        "labels": annotation.labels_json,
-        "tag-url": f"{web}/releases/tag/{quote(plan.tag, safe='/@=')}" if web else "",
-    }
-    values["json"] = json.dumps(values, ensure_ascii=False, sort_keys=True)
-    return values
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def register(backend: Backend, request: Request, *, dry_run: bool = False) -> Registration:

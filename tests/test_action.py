@@ -70,7 +70,7 @@ def test_registers_first_version_with_three_requests(
     assert standin.invalid_bodies == []
     # gto, the referee, reads it as the intended registration.
     assert gto_show(git_repo, "churn")[0]["version"] == "v0.0.1"
-    assert "### Registered: `churn` v0.0.1" in result.summary
+    assert "### Registered: `churn@v0.0.1`" in result.summary
 
 
 def test_model_in_a_folder(run_action: RunAction, git_repo: Path) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..errors import BackendError, TagExists
 from ..grammar import ModelName, tag_prefix
-from ..registry import Snapshot, Tagger, TagInfo
+from ..history import TagInfo
+from ..registry import Snapshot, Tagger
 from . import utc_iso
 
 _ZERO = "0" * 40
@@ -55,20 +56,26 @@ class GitBackend:
         return done
 
     def read(self, model: ModelName, commit: str) -> Snapshot:
-        found = self._git(
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            f"{commit}^{{commit}}",
-            check=False,
-        )
-        sha = found.stdout.strip() if found.returncode == 0 else ""
+        sha = self._rev_parse(f"{commit}^{{commit}}")
+        named = self._rev_parse(commit)
         annotation = None
         if sha:
             blob = self._git("cat-file", "blob", f"{sha}:{model.annotation_path}", check=False)
             annotation = blob.stdout if blob.returncode == 0 else None
-        return Snapshot(commit=sha, annotation=annotation, tags=tuple(self._tags(model)))
+        branch = self._git("symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
+        return Snapshot(
+            commit=sha,
+            annotation=annotation,
+            tags=tuple(self._tags(model)),
+            tag_sha=named if sha and named != sha else "",
+            default_branch=branch,
+        )
+
+    def _rev_parse(self, expression: str) -> str:
+        found = self._git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", expression, check=False
+        )
+        return found.stdout.strip() if found.returncode == 0 else ""
 
     def _tags(self, model: ModelName) -> list[TagInfo]:
         out = self._git(

@@ -25,7 +25,8 @@ from ..errors import (
     TagExists,
 )
 from ..grammar import ModelName, tag_prefix
-from ..registry import Snapshot, Tagger, TagInfo
+from ..history import TagInfo
+from ..registry import Snapshot, Tagger
 from . import utc_iso
 
 API_VERSION = "2022-11-28"
@@ -41,6 +42,7 @@ query Registry($owner: String!, $name: String!, $commit: String!, $annotation: S
                $prefix: String!, $after: String, $first: Boolean!) {
   repository(owner: $owner, name: $name) {
     url
+    defaultBranchRef @include(if: $first) { name }
     commit: object(expression: $commit) @include(if: $first) {
       __typename
       oid
@@ -110,8 +112,8 @@ class GitHubBackend:
             "first": True,
         }
         repo = self._graphql(variables)
-        sha = _peel(repo.get("commit"))
-        blob = repo.get("annotation") or {}
+        first = repo
+        blob = first.get("annotation") or {}
         if blob.get("isBinary") or blob.get("isTruncated"):
             annotation: str | None = "\x00"  # refused with a clear message by the loader
         else:
@@ -124,11 +126,14 @@ class GitHubBackend:
                 break
             variables.update(after=refs["pageInfo"]["endCursor"], first=False)
             repo = self._graphql(variables)
+        named = first.get("commit") or {}
         return Snapshot(
-            commit=sha,
+            commit=_peel(named),
             annotation=annotation,
             tags=tuple(t for t in tags if t.commit),
-            web_url=repo.get("url") or "",
+            web_url=first.get("url") or "",
+            tag_sha=named.get("oid", "") if named.get("__typename") == "Tag" else "",
+            default_branch=(first.get("defaultBranchRef") or {}).get("name", ""),
         )
 
     def _graphql(self, variables: dict[str, Any]) -> dict[str, Any]:
@@ -193,6 +198,21 @@ class GitHubBackend:
             f"GitHub did not create tag {tag} after {MAX_TRIES} tries; no tag is visible.",
             "GitHub may be down; re-run the job later.",
         )
+
+    def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
+        """Start `workflow` with workflow_dispatch (GITHUB_TOKEN-made tags start no workflow).
+
+        Not retried: a lost answer may still have started a run, and two deploys are worse
+        than a clear error.
+        """
+        try:
+            self._post(
+                f"actions/workflows/{quote(workflow)}/dispatches", {"ref": ref, "inputs": inputs}
+            )
+        except GithubException as err:
+            raise self._refusal(err, "", "") from None
+        except requests.RequestException as err:
+            raise BackendError(f"GitHub could not be reached: {type(err).__name__}.") from None
 
     def _settle(self, tag: str, ours: str) -> str:
         """The ref exists: ours if it points at our tag object, else the race is lost."""
