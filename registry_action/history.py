@@ -63,3 +63,8 @@ def model_versions(model: ModelName, tags: Iterable[TagInfo]) -> dict[str, Regis
         assert anchor is not None
         result[text] = RegisteredVersion(Version.parse(text), anchor.commit, anchor, active)
     return result
+
+
+def greatest_active(history: Iterable[RegisteredVersion]) -> Version | None:
+    """The latest version: the greatest active one by SemVer precedence, prereleases included."""
+    return max((v.version for v in history if v.active), default=None)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from .annotations import Annotation
 from .docker import docker_tags, image_name
 from .grammar import Event, ModelName
-from .history import RegisteredVersion
+from .history import RegisteredVersion, greatest_active
 from .versions import Version
 
 
@@ -32,7 +32,7 @@ class Facts:
 
     @property
     def latest(self) -> Version | None:
-        return max((v.version for v in self.history if v.active), default=None)
+        return greatest_active(self.history)
 
     @property
     def is_latest(self) -> bool:

@@ -22,7 +22,7 @@ from .errors import (
     VersionExistsForCommit,
 )
 from .grammar import Event, ModelName, is_valid_ref, registration_tag
-from .history import RegisteredVersion, TagInfo, model_versions
+from .history import RegisteredVersion, TagInfo, greatest_active, model_versions
 from .outputs import Facts, outputs
 from .versions import Bump, Version, next_version
 
@@ -149,7 +149,7 @@ class Plan:
     @property
     def previous(self) -> Version | None:
         """The greatest active version before this run."""
-        return max((v.version for v in self.history if v.active), default=None)
+        return greatest_active(self.history)
 
 
 def decide(request: Request, snapshot: Snapshot) -> Plan:
@@ -201,7 +201,7 @@ def decide(request: Request, snapshot: Snapshot) -> Plan:
     else:
         if at_commit and not request.force:
             return plan(at_commit[0].version, at_commit[0])  # a re-run of a bump
-        version = next_version(plan(Version.parse("v0.0.0")).previous, request.bump)
+        version = next_version(greatest_active(history), request.bump)
         while version.text in versions:  # skip names that deregistered versions keep
             version = version.bump(Bump.PATCH)
     tag = registration_tag(model, version.text)
