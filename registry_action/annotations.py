@@ -87,23 +87,23 @@ def load_yaml(text: str, source: str) -> Any:
         return yaml.load(text, Loader=_BoundedLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        problem = " ".join(filter(None, (err.context, err.problem)))
         line = mark.line + 1 if mark else None
-        where = f" at line {line}" if line else ""
-        problem = " ".join(str(err.problem or err.context).split())
-        raise AnnotationError(
-            f"{source} is not valid YAML{where}: {problem}.",
-            "Fix the file.",
-            file=source,
-            line=line,
-        ) from None
+    except yaml.reader.ReaderError as err:
+        code = ord(err.character) if isinstance(err.character, str) else err.character
+        problem = f"unacceptable character U+{code:04X}"
+        line = text[: err.position].count("\n") + 1
     except yaml.YAMLError as err:
-        raise AnnotationError(
-            f"{source} is not valid YAML: {err}.", "Fix the file.", file=source
-        ) from None
+        problem, line = str(err), None
     except RecursionError:
-        raise AnnotationError(
-            f"{source} is nested too deeply.", "Fix the file.", file=source
-        ) from None
+        problem, line = "nested too deeply", None
+    where = f" at line {line}" if line else ""
+    raise AnnotationError(
+        f"{source} is not valid YAML{where}: {' '.join(problem.split())}.",
+        "Fix the file.",
+        file=source,
+        line=line,
+    )
 
 
 def declared_models(text: str, source: str) -> dict[str, Any]:
@@ -150,12 +150,19 @@ def annotation_for(name: str, folder: str, text: str | None, source: str) -> Ann
         )
     meta = entry.get("meta") or {}
     return Annotation(
-        path=posixpath.normpath(posixpath.join(folder, path)) if path else "",
+        path=_repository_path(folder, path),
         type=_text(entry.get("type")),
         description=_text(entry.get("desc")),
         labels=tuple(labels),
         meta=meta if isinstance(meta, dict) else {},
     )
+
+
+def _repository_path(folder: str, path: str) -> str:
+    """The artifact's path from the repository root; URLs (s3://...) stay as they are."""
+    if not path or "://" in path:
+        return path
+    return posixpath.normpath(posixpath.join(folder, path))
 
 
 def _text(value: Any) -> str:
