@@ -23,7 +23,7 @@ from tests.container.runner import (
     resolve_inputs,
 )
 
-pytest_plugins = ["tests.standin.pytest_plugin"]
+pytest_plugins = ["tests.standin.pytest_plugin", "tests.github_http"]
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-write-token"

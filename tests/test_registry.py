@@ -18,12 +18,12 @@ from registry_action.errors import (
     VersionExistsForCommit,
 )
 from registry_action.grammar import ModelName
+from registry_action.history import TagInfo
 from registry_action.registry import (
     ATTEMPTS,
     Request,
     Snapshot,
     Tagger,
-    TagInfo,
     check_commit,
     decide,
     register,
