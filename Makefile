@@ -2,18 +2,26 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+STAMP := $(VENV)/.dev
 
 .PHONY: run test lint container ci lock clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# `make run` needs only the action's own dependencies; everything else needs the dev set.
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,dev]'
-	touch $(STAMP)
+	touch $@ $(RUNTIME)
 
 ## run: register a model version in a fresh local repository and print the outputs
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/registry-action demo
 
 ## test: the test suite (unit, stand-in and gto integration; container tests skip without dockerd)
