@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 import github_action_utils as gha
 
+from . import lifecycle
 from .backends.github import GitHubBackend
 from .errors import BackendError, InvalidInput, RegistryError
+from .lifecycle import Command, LifecycleRequest
 from .outputs import OUTPUT_KEYS, Facts, outputs
 from .parse import parse, tag_of
 from .registry import Request, Tagger, register
@@ -189,9 +191,75 @@ def _empty() -> dict[str, str]:
     return dict.fromkeys(OUTPUT_KEYS, "") | {"labels": "[]", "json": "{}"}
 
 
+# -- assign, unassign, deregister, deprecate -------------------------------------------------
+
+# Per command: the summary's state when the tag was written and when it was there already,
+# and the notice for each ({what}: the model and version; {stage}: the stage).
+_WORDS = {
+    Command.ASSIGN: (
+        ("Assigned", "Already assigned"),
+        ("Assigned stage {stage} to {what}", "{what} is already in stage {stage}"),
+    ),
+    Command.UNASSIGN: (
+        ("Unassigned", "Already unassigned"),
+        ("Unassigned stage {stage} from {what}", "Stage {stage} is already unassigned from {what}"),
+    ),
+    Command.DEREGISTER: (
+        ("Deregistered", "Already deregistered"),
+        ("Deregistered {what}", "{what} is already deregistered"),
+    ),
+    Command.DEPRECATE: (
+        ("Deprecated", "Already deprecated"),
+        ("Deprecated {what}", "{what} is already deprecated"),
+    ),
+}
+
+
+def _lifecycle(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
+    def handle(inputs: Inputs, env: Mapping[str, str]) -> Report:
+        request = LifecycleRequest.parse(
+            command,
+            model=inputs.get("model"),
+            commit=inputs.get("commit") or env.get("GITHUB_SHA", ""),
+            tagger=_tagger(inputs, env),
+            version=inputs.get("version"),
+            stage=inputs.get("stage"),
+            message=inputs.get("message"),
+            force=inputs.flag("force"),
+            stages=inputs.get("stages"),
+            skip_registration=inputs.flag("skip-registration"),
+            bump=inputs.get("bump"),
+            require_annotation=inputs.flag("require-annotation"),
+        )
+        dry_run = inputs.flag("dry-run")
+        result = lifecycle.run(_backend(inputs, env), request, dry_run=dry_run)
+        out, facts = result.outputs, result.facts
+        # A stage on an unregistered commit has no version: name the commit instead.
+        what = out["name"] + (f" {out['version']}" if out["version"] else "")
+        if facts.stage and not out["version"]:
+            what += f" at {facts.commit[:12]}"
+        (done, already), (did, was) = _WORDS[command]
+        if dry_run and result.plan.create:
+            notice, state = f"Dry run: would create {out['tag']} on {out['commit']}.", "Dry run"
+        elif result.created:
+            did = did.format(what=what, stage=facts.stage)
+            notice, state = f"{did}: created {out['tag']} on {out['commit']}.", done
+        else:
+            was = was.format(what=what, stage=facts.stage)
+            notice, state = f"{was} ({out['tag']}); nothing to do.", already
+        registered = result.registration
+        if registered is not None and (registered.created or dry_run):
+            first = "would register" if dry_run else "registered"
+            notice += f" First {first} {registered.plan.tag} on {registered.plan.commit}."
+        return Report(out, notice, summary(facts, state))
+
+    return handle
+
+
 COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
     "register": _register,
     "parse": _parse,
+    **{command.value: _lifecycle(command) for command in Command},
 }
 
 

@@ -2,6 +2,10 @@
 
 registry-action register MODEL [--version V | --bump patch|minor|major] [--commit REF]
     [--message M] [--force] [--dry-run] [--repo PATH | --github OWNER/REPO] [--json]
+registry-action assign MODEL --stage S [--version V | --commit REF] [--skip-registration] ...
+registry-action unassign MODEL --stage S [--version V | --commit REF] ...
+registry-action deregister MODEL [--version V | --commit REF] ...
+registry-action deprecate MODEL [--commit REF] ...
 registry-action demo [--dir PATH]
 """
 
@@ -16,39 +20,96 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import lifecycle
 from .action import BOT
 from .backends.git import GitBackend
 from .backends.github import GitHubBackend
 from .errors import RegistryError
-from .registry import Backend, Registration, Request, Tagger, register
+from .lifecycle import Command, LifecycleRequest
+from .registry import Backend, Request, Tagger, register
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="registry-action", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     reg = commands.add_parser("register", help="register a model version")
-    reg.add_argument("model", help="NAME, or DIR:NAME when its dvc.yaml is in folder DIR")
+    _model(reg)
     which = reg.add_mutually_exclusive_group()
     which.add_argument("--version", default="", help="v + SemVer, e.g. v1.2.3")
     which.add_argument("--bump", default="patch", choices=["patch", "minor", "major"])
     reg.add_argument("--commit", default="HEAD", help="sha, branch or tag (default HEAD)")
-    reg.add_argument("--message", default="")
-    reg.add_argument("--force", action="store_true")
-    reg.add_argument("--dry-run", action="store_true")
-    reg.add_argument(
+    _annotation(reg)
+    _common(reg)
+    helps = {
+        Command.ASSIGN: "assign a stage to a version (registering the commit first if needed)",
+        Command.UNASSIGN: "take a stage back from a version",
+        Command.DEREGISTER: "deregister a version",
+        Command.DEPRECATE: "deprecate a model",
+    }
+    for command, text in helps.items():
+        sub = commands.add_parser(command.value, help=text)
+        _model(sub)
+        if command in (Command.ASSIGN, Command.UNASSIGN):
+            sub.add_argument("--stage", required=True, help="e.g. prod")
+            sub.add_argument(
+                "--stages", default="", help="allowed stages, comma-separated (default: .gto)"
+            )
+        which = sub.add_mutually_exclusive_group()
+        if command is not Command.DEPRECATE:
+            which.add_argument("--version", default="", help="a registered version, e.g. v1.2.3")
+        which.add_argument(
+            "--commit",
+            default="HEAD",
+            help="where dvc.yaml and .gto are read (default HEAD); "
+            + (
+                "tagged only when the model has no tags yet (--force)"
+                if command is Command.DEPRECATE
+                else "the commit to act on when no --version is given"
+            ),
+        )
+        if command is Command.ASSIGN:
+            sub.add_argument(
+                "--bump",
+                default="patch",
+                choices=["patch", "minor", "major"],
+                help="the version an unregistered commit gets",
+            )
+            sub.add_argument(
+                "--skip-registration",
+                action="store_true",
+                help="assign an unregistered commit without registering it",
+            )
+            _annotation(sub)
+        _common(sub)
+    demo = commands.add_parser("demo", help="register a model in a fresh local repository")
+    demo.add_argument("--dir", type=Path, help="where to make the repository (default: temp)")
+    return parser
+
+
+def _model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="NAME, or DIR:NAME when its dvc.yaml is in folder DIR")
+
+
+def _annotation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--no-require-annotation",
         dest="require_annotation",
         action="store_false",
         help="do not require the model in dvc.yaml",
     )
-    where = reg.add_mutually_exclusive_group()
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--message", default="")
+    parser.add_argument("--force", action="store_true")
+    parser.add_argument("--dry-run", action="store_true")
+    where = parser.add_mutually_exclusive_group()
     where.add_argument("--repo", default=".", help="local clone (default: .)")
     where.add_argument("--github", metavar="OWNER/REPO", help="use the GitHub API ($GITHUB_TOKEN)")
-    reg.add_argument("--push", metavar="REMOTE", default="", help="push the new tag (local clone)")
-    reg.add_argument("--json", action="store_true", help="print the outputs as one JSON object")
-    demo = commands.add_parser("demo", help="register a model in a fresh local repository")
-    demo.add_argument("--dir", type=Path, help="where to make the repository (default: temp)")
-    return parser
+    parser.add_argument(
+        "--push", metavar="REMOTE", default="", help="push the new tag (local clone)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the outputs as one JSON object")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,17 +130,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             backend = GitBackend(args.repo, push_remote=args.push)
             tagger = _git_tagger(args.repo)
-        request = Request.parse(
-            model=args.model,
-            version=args.version,
-            bump=args.bump,
-            commit=args.commit,
-            message=args.message,
-            force=args.force,
-            require_annotation=args.require_annotation,
-            tagger=tagger,
-        )
-        result = register(backend, request, dry_run=args.dry_run)
+        if args.command == "register":
+            request = Request.parse(
+                model=args.model,
+                version=args.version,
+                bump=args.bump,
+                commit=args.commit,
+                message=args.message,
+                force=args.force,
+                require_annotation=args.require_annotation,
+                tagger=tagger,
+            )
+            result = register(backend, request, dry_run=args.dry_run).outputs
+        else:
+            change = LifecycleRequest.parse(
+                args.command,
+                model=args.model,
+                commit=args.commit,
+                tagger=tagger,
+                version=getattr(args, "version", ""),
+                stage=getattr(args, "stage", ""),
+                message=args.message,
+                force=args.force,
+                stages=getattr(args, "stages", ""),
+                skip_registration=getattr(args, "skip_registration", False),
+                bump=getattr(args, "bump", "patch"),
+                require_annotation=getattr(args, "require_annotation", True),
+            )
+            result = lifecycle.run(backend, change, dry_run=args.dry_run).outputs
     except RegistryError as err:
         print(f"error: {err.title}: {err}", file=sys.stderr)
         return 1
@@ -87,11 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _print(result: Registration, as_json: bool) -> None:
+def _print(outputs: dict[str, str], as_json: bool) -> None:
     if as_json:
-        print(result.outputs["json"])
+        print(outputs["json"])
         return
-    for name, value in result.outputs.items():
+    for name, value in outputs.items():
         if name != "json":
             print(f"{name}={value}")
 

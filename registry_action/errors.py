@@ -35,6 +35,40 @@ class InvalidVersion(InvalidInput):
     title = "Invalid version"
 
 
+class InvalidStage(InvalidInput):
+    title = "Invalid stage"
+
+
+class StageError(RegistryError):
+    """A stage the allow-list (input `stages` or `.gto`) refuses."""
+
+    title = "Stage not allowed"
+
+
+class ConfigError(StageError):
+    """GTO's `.gto` at the commit cannot be read, so the allowed stages are unknown."""
+
+    title = "Invalid .gto"
+
+
+class StageNotAssigned(RegistryError):
+    title = "Stage not assigned"
+
+
+class VersionNotFound(RegistryError):
+    title = "Version not found"
+
+
+class ModelNotFound(RegistryError):
+    title = "Model not found"
+
+
+class SeveralVersions(RegistryError):
+    """A commit holds more than one version: GTO cannot read a stage tag on it."""
+
+    title = "Several versions on one commit"
+
+
 class CommitNotFound(RegistryError):
     title = "Commit not found"
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import InvalidName
+from .errors import InvalidName, InvalidStage
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
 DIRNAME = r"[a-zA-Z0-9\-_./]+"
@@ -137,3 +137,39 @@ def registration_tag(model: ModelName, version: str) -> str:
 def tag_prefix(model: ModelName) -> str:
     """Every version tag of `model` starts with this."""
     return f"{model.in_tag}@"
+
+
+def stage_prefix(model: ModelName) -> str:
+    """Every stage tag of `model` starts with this."""
+    return f"{model.in_tag}#"
+
+
+def _counted(tag: str, counter: int | None) -> str:
+    return tag if counter is None else f"{tag}#{counter}"
+
+
+def assignment_tag(model: ModelName, stage: str, counter: int) -> str:
+    return f"{stage_prefix(model)}{stage}#{counter}"
+
+
+def unassignment_tag(model: ModelName, stage: str, counter: int) -> str:
+    return f"{stage_prefix(model)}{stage}!#{counter}"
+
+
+def deregistration_tag(model: ModelName, version: str, counter: int | None = None) -> str:
+    return _counted(f"{model.in_tag}@{version}!", counter)
+
+
+def deprecation_tag(model: ModelName, counter: int | None = None) -> str:
+    return _counted(f"{model.in_tag}@deprecated", counter)
+
+
+def check_stage(stage: str) -> str:
+    """A stage name: GTO's name grammar, and part of a valid git ref."""
+    if not NAME_RE.fullmatch(stage) or not is_valid_ref(f"refs/tags/x#{stage}#1"):
+        raise InvalidStage(
+            f"Stage {stage!r} is not valid.",
+            "A stage holds letters, digits, '-', '_' and '/', and starts and ends with a "
+            "letter or digit (e.g. dev, staging, prod).",
+        )
+    return stage

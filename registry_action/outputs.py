@@ -36,8 +36,10 @@ class Facts:
 
     @property
     def is_latest(self) -> bool:
-        latest = self.latest
-        return self.version is not None and latest is not None and not latest > self.version
+        """The version is active and none is greater (a deregistered one never is latest)."""
+        version, latest = self.version, self.latest
+        active = any(v.active and v.version == version for v in self.history)
+        return version is not None and latest is not None and active and not latest > version
 
 
 OUTPUT_KEYS = (

@@ -30,6 +30,11 @@ def describe(tag: RegistryTag, snapshot: Snapshot) -> Facts | None:
         )
     if not snapshot.tag_sha:
         return None
+    return facts(tag, snapshot)
+
+
+def facts(tag: RegistryTag, snapshot: Snapshot, *, created: bool = False) -> Facts:
+    """What `tag` on `snapshot.commit` records, given the model's tags (which include it)."""
     model = tag.model
     versions = model_versions(model, snapshot.tags)
     history = tuple(sorted(versions.values(), key=lambda v: v.version, reverse=True))
@@ -51,7 +56,7 @@ def describe(tag: RegistryTag, snapshot: Snapshot) -> Facts | None:
         version=version,
         commit=snapshot.commit,
         tag_sha=snapshot.tag_sha,
-        created=False,
+        created=created,
         history=history,
         previous=max(below, default=None),
         annotation=annotation,

@@ -27,6 +27,7 @@ from .outputs import Facts, outputs
 from .versions import Bump, Version, next_version
 
 ATTEMPTS = 5  # reads and writes an auto-bump may spend when racing other runs
+CONFIG_FILE = ".gto"  # GTO's registry config; its `stages:` list is the allowed stages
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 _IDENT_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f]")
 
@@ -47,12 +48,18 @@ class Snapshot:
     web_url: str = ""  # the repository's web page, for links
     tag_sha: str = ""  # the tag object, when the ref read was an annotated tag
     default_branch: str = ""
+    config: str | None = None  # GTO's `.gto` at that commit, when stages were read and it exists
 
 
 class Backend(Protocol):
     """The two things the registry needs from a repository."""
 
-    def read(self, model: ModelName, commit: str) -> Snapshot: ...
+    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+        """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
+
+        With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit.
+        """
+        ...
 
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> str:
         """Create annotated `tag` on `commit`; return the tag object's sha.
@@ -94,14 +101,7 @@ class Request:
             "refs/tags/" + registration_tag(model_name, parsed_version.text)
         ):
             raise InvalidInput(f"Tag for {model} {version} is not a valid git ref.")
-        if "\x00" in message:
-            raise InvalidInput("The message holds a NUL character.", "Remove it.")
-        for part in (tagger.name, tagger.email):
-            if not part or _IDENT_FORBIDDEN.search(part):
-                raise InvalidInput(
-                    f"Tagger {tagger.name!r} <{tagger.email}> is not a valid git identity.",
-                    "Set tagger-name and tagger-email without '<', '>' or control characters.",
-                )
+        check_message(message, tagger)
         return cls(
             model=model_name,
             version=parsed_version,
@@ -112,6 +112,18 @@ class Request:
             require_annotation=require_annotation,
             tagger=tagger,
         )
+
+
+def check_message(message: str, tagger: Tagger) -> None:
+    """A tag message and tagger git can write."""
+    if "\x00" in message:
+        raise InvalidInput("The message holds a NUL character.", "Remove it.")
+    for part in (tagger.name, tagger.email):
+        if not part or _IDENT_FORBIDDEN.search(part):
+            raise InvalidInput(
+                f"Tagger {tagger.name!r} <{tagger.email}> is not a valid git identity.",
+                "Set tagger-name and tagger-email without '<', '>' or control characters.",
+            )
 
 
 def check_commit(ref: str) -> str:
@@ -280,15 +292,24 @@ class Registration:
         return tuple(sorted((*plan.history, new), key=lambda v: v.version, reverse=True))
 
 
-def register(backend: Backend, request: Request, *, dry_run: bool = False) -> Registration:
+def register(
+    backend: Backend,
+    request: Request,
+    *,
+    dry_run: bool = False,
+    snapshot: Snapshot | None = None,
+) -> Registration:
     """Read, decide and (unless a dry run or a re-run) create the tag.
 
-    One read answers every decision. When another run takes the tag first, read again:
-    an auto-bump then takes the next free version; an explicit version becomes a re-run
-    (the winner tagged our commit) or a refusal naming the winner's commit.
+    One read answers every decision (`snapshot`, when the caller has just read it). When
+    another run takes the tag first, read again: an auto-bump then takes the next free
+    version; an explicit version becomes a re-run (the winner tagged our commit) or a
+    refusal naming the winner's commit.
     """
     for attempt in range(1, ATTEMPTS + 1):
-        plan = decide(request, backend.read(request.model, request.commit))
+        if snapshot is None or attempt > 1:
+            snapshot = backend.read(request.model, request.commit)
+        plan = decide(request, snapshot)
         if not plan.create or dry_run:
             existing = plan.existing
             return Registration(plan, False, existing.tag.sha if existing else "", attempt)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import BackendError, TagExists
-from ..grammar import ModelName, tag_prefix
+from ..grammar import ModelName, stage_prefix, tag_prefix
 from ..history import TagInfo
-from ..registry import Snapshot, Tagger
+from ..registry import CONFIG_FILE, Snapshot, Tagger
 from . import utc_iso
 
 _ZERO = "0" * 40
@@ -29,9 +30,12 @@ _FORMAT = "%00".join(
 
 
 class GitBackend:
-    def __init__(self, path: str | Path, push_remote: str = "") -> None:
+    def __init__(
+        self, path: str | Path, push_remote: str = "", *, clock: Callable[[], float] | None = None
+    ) -> None:
         self.path = Path(path)
         self.push_remote = push_remote
+        self._clock = clock or time.time  # tagger dates, in seconds since the epoch
         if self._git("rev-parse", "--git-dir", check=False).returncode:
             raise BackendError(f"{self.path} is not a git repository.", "Pass --repo PATH.")
 
@@ -55,21 +59,30 @@ class GitBackend:
             raise BackendError(f"git {args[0]} failed: {done.stderr.strip()}")
         return done
 
-    def read(self, model: ModelName, commit: str) -> Snapshot:
+    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
         sha = self._rev_parse(f"{commit}^{{commit}}")
         named = self._rev_parse(commit)
-        annotation = None
-        if sha:
-            blob = self._git("cat-file", "blob", f"{sha}:{model.annotation_path}", check=False)
-            annotation = blob.stdout if blob.returncode == 0 else None
         branch = self._git("symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
+        patterns = [f"refs/tags/{tag_prefix(model)}*"]
+        if stages:
+            # `*` stops at `/` here, and stage names may hold one.
+            prefix = stage_prefix(model)
+            patterns += [f"refs/tags/{prefix}*", f"refs/tags/{prefix}*/**"]
         return Snapshot(
             commit=sha,
-            annotation=annotation,
-            tags=tuple(self._tags(model)),
+            annotation=self._file(sha, model.annotation_path),
+            tags=tuple(self._tags(patterns)),
             tag_sha=named if sha and named != sha else "",
             default_branch=branch,
+            config=self._file(sha, CONFIG_FILE) if stages else None,
         )
+
+    def _file(self, sha: str, path: str) -> str | None:
+        """A file's text at a commit; None when the commit or the file does not exist."""
+        if not sha:
+            return None
+        blob = self._git("cat-file", "blob", f"{sha}:{path}", check=False)
+        return blob.stdout if blob.returncode == 0 else None
 
     def _rev_parse(self, expression: str) -> str:
         found = self._git(
@@ -77,10 +90,8 @@ class GitBackend:
         )
         return found.stdout.strip() if found.returncode == 0 else ""
 
-    def _tags(self, model: ModelName) -> list[TagInfo]:
-        out = self._git(
-            "for-each-ref", f"--format={_FORMAT}%00", f"refs/tags/{tag_prefix(model)}*"
-        ).stdout
+    def _tags(self, patterns: list[str]) -> list[TagInfo]:
+        out = self._git("for-each-ref", f"--format={_FORMAT}%00", *patterns).stdout
         tags = []
         for record in out.split("\x00\n"):
             if not record:
@@ -96,7 +107,7 @@ class GitBackend:
         # Same two steps as the GitHub API: a tag object, then a ref created only if absent.
         body = (
             f"object {commit}\ntype commit\ntag {tag}\n"
-            f"tagger {tagger.name} <{tagger.email}> {int(time.time())} +0000\n\n{message}"
+            f"tagger {tagger.name} <{tagger.email}> {int(self._clock())} +0000\n\n{message}"
         )
         if not body.endswith("\n"):
             body += "\n"

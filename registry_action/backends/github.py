@@ -24,9 +24,9 @@ from ..errors import (
     RepositoryNotFound,
     TagExists,
 )
-from ..grammar import ModelName, tag_prefix
+from ..grammar import ModelName, stage_prefix, tag_prefix
 from ..history import TagInfo
-from ..registry import Snapshot, Tagger
+from ..registry import CONFIG_FILE, Snapshot, Tagger
 from . import utc_iso
 
 API_VERSION = "2022-11-28"
@@ -34,12 +34,16 @@ TIMEOUT = 15  # seconds, connect and read: a hung API must not hold a runner
 WAIT_BUDGET = 60.0  # seconds of backoff one run may spend in all
 MAX_TRIES = 4
 
-# One request answers every decision: the commit, its dvc.yaml and this model's tags.
-# GitHub documents `query` only as "filters refs with query on name", so the answer is
-# filtered again by prefix here. Later pages (over 100 tags) skip the commit and file.
+# One request answers every decision: the commit, its dvc.yaml and this model's tags; with
+# `$stages`, also its stage tags and `.gto`. GitHub documents `query` only as "filters refs
+# with query on name", so answers are filtered again by prefix here. Each tag connection
+# pages on its own (100 a page); later pages skip the commit and files, and a connection
+# that is done. Variables with defaults keep a register read's variables as they were.
 QUERY = """
 query Registry($owner: String!, $name: String!, $commit: String!, $annotation: String!,
-               $prefix: String!, $after: String, $first: Boolean!) {
+               $prefix: String!, $after: String, $first: Boolean!, $versions: Boolean! = true,
+               $stages: Boolean! = false, $stagePrefix: String! = "", $stageAfter: String,
+               $config: String! = "") {
   repository(owner: $owner, name: $name) {
     url
     defaultBranchRef @include(if: $first) { name }
@@ -48,19 +52,29 @@ query Registry($owner: String!, $name: String!, $commit: String!, $annotation: S
       oid
       ... on Tag { target { __typename oid } }
     }
-    annotation: object(expression: $annotation) @include(if: $first) {
-      ... on Blob { text isBinary isTruncated }
+    annotation: object(expression: $annotation) @include(if: $first) { ...Text }
+    refs(refPrefix: "refs/tags/", query: $prefix, first: 100, after: $after)
+        @include(if: $versions) { ...Tags }
+    ... @include(if: $stages) {
+      config: object(expression: $config) @include(if: $first) { ...Text }
+      stageRefs: refs(refPrefix: "refs/tags/", query: $stagePrefix, first: 100,
+                      after: $stageAfter) { ...Tags }
     }
-    refs(refPrefix: "refs/tags/", query: $prefix, first: 100, after: $after) {
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        name
-        target {
-          __typename
-          oid
-          ... on Tag { message tagger { date } target { __typename oid } }
-        }
-      }
+  }
+}
+
+fragment Text on GitObject {
+  ... on Blob { text isBinary isTruncated }
+}
+
+fragment Tags on RefConnection {
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    name
+    target {
+      __typename
+      oid
+      ... on Tag { message tagger { date } target { __typename oid } }
     }
   }
 }
@@ -100,40 +114,55 @@ class GitHubBackend:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read(self, model: ModelName, commit: str) -> Snapshot:
-        prefix = tag_prefix(model)
+    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+        prefixes = {"refs": tag_prefix(model)}
         variables: dict[str, Any] = {
             "owner": self.owner,
             "name": self.name,
             "commit": commit,
             "annotation": f"{commit}:{model.annotation_path}",
-            "prefix": prefix,
+            "prefix": prefixes["refs"],
             "after": None,
             "first": True,
         }
-        repo = self._graphql(variables)
-        first = repo
-        blob = first.get("annotation") or {}
-        if blob.get("isBinary") or blob.get("isTruncated"):
-            annotation: str | None = "\x00"  # refused with a clear message by the loader
-        else:
-            annotation = blob.get("text")
+        if stages:
+            prefixes["stageRefs"] = stage_prefix(model)
+            variables |= {
+                "stages": True,
+                "stagePrefix": prefixes["stageRefs"],
+                "stageAfter": None,
+                "config": f"{commit}:{CONFIG_FILE}",
+            }
+        repo = first = self._graphql(variables)
         tags = []
         while True:
-            refs = repo["refs"]
-            tags += [_tag(node) for node in refs["nodes"] if node["name"].startswith(prefix)]
-            if not refs["pageInfo"]["hasNextPage"]:
+            cursors = {}
+            for key, prefix in prefixes.items():
+                refs = repo.get(key)
+                if refs is None:  # done on an earlier page
+                    continue
+                tags += [_tag(node) for node in refs["nodes"] if node["name"].startswith(prefix)]
+                if refs["pageInfo"]["hasNextPage"]:
+                    cursors[key] = refs["pageInfo"]["endCursor"]
+            if not cursors:
                 break
-            variables.update(after=refs["pageInfo"]["endCursor"], first=False)
+            variables.update(first=False, after=cursors.get("refs"))
+            if stages:
+                variables.update(
+                    versions="refs" in cursors,
+                    stages="stageRefs" in cursors,
+                    stageAfter=cursors.get("stageRefs"),
+                )
             repo = self._graphql(variables)
         named = first.get("commit") or {}
         return Snapshot(
             commit=_peel(named),
-            annotation=annotation,
+            annotation=_text(first.get("annotation")),
             tags=tuple(t for t in tags if t.commit),
             web_url=first.get("url") or "",
             tag_sha=named.get("oid", "") if named.get("__typename") == "Tag" else "",
             default_branch=(first.get("defaultBranchRef") or {}).get("name", ""),
+            config=_text(first.get("config")) if stages else None,
         )
 
     def _graphql(self, variables: dict[str, Any]) -> dict[str, Any]:
@@ -327,6 +356,15 @@ def _not_found(repository: str) -> RepositoryNotFound:
         f"Repository {repository} was not found, or the token cannot see it.",
         "Check the repository input (owner/name) and the token's access.",
     )
+
+
+def _text(blob: dict[str, Any] | None) -> str | None:
+    """A file's text; None when absent. Binary or cut text is refused by the YAML loader."""
+    blob = blob or {}
+    if blob.get("isBinary") or blob.get("isTruncated"):
+        return "\x00"
+    text: str | None = blob.get("text")
+    return text
 
 
 def _peel(obj: dict[str, Any] | None) -> str:
