@@ -169,9 +169,11 @@ def _print(outputs: dict[str, str], as_json: bool) -> None:
     if as_json:
         print(outputs["json"])
         return
+    # As a step would receive them: multi-line values (docker-tags) in the heredoc form.
     for name, value in outputs.items():
-        if name != "json":
-            print(f"{name}={value}")
+        if name == "json":
+            continue
+        print(f"{name}<<EOF\n{value}\nEOF" if "\n" in value else f"{name}={value}")
 
 
 def _git_tagger(repo: str) -> Tagger:
