@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test lint container ci lock clean
+.PHONY: run test lint container ci lock clean bench bench-image reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +35,25 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/zizmor --offline .github/workflows
 
 ## container: build the real image and run it like the Actions runner (installs dockerd)
 container: $(STAMP)
 	bash tests/container/docker_env.sh start
 	eval "$$(bash tests/container/docker_env.sh env)" && \
 		REGISTRY_ACTION_CONTAINER=1 $(BIN)/pytest -q -s -m container; \
+		rc=$$?; bash tests/container/docker_env.sh stop; exit $$rc
+
+## bench: requests, wall time and `gto register` on generated registries; writes bench/results.md
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## bench-image: image size and cold start before/after trimming (starts dockerd)
+bench-image: $(STAMP)
+	bash tests/container/docker_env.sh start
+	eval "$$(bash tests/container/docker_env.sh env)" && $(BIN)/python bench/image.py; \
 		rc=$$?; bash tests/container/docker_env.sh stop; exit $$rc
 
 ## ci: what .ci/run does

@@ -1,0 +1,740 @@
+"""Benchmark: requests per operation, wall time, and `gto register` as the anchor.
+
+    python bench/run.py            # 2 to 2.5 minutes on 2 cores; prints, writes bench/results.md
+    python bench/run.py --quick    # CI-sized, under 30 s: one run each, `gto register` at 100 only
+    python bench/run.py --check    # also exit 1 when a request count is not the design's
+
+Repositories are generated (one `git fast-import` stream each, in a temp dir per run): 100 /
+1,000 / 10,000 annotated tags, of which 10 / 100 / 300 are versions of the model `churn`, plus
+a control of 10,000 tags with 10 versions (only the unrelated tags grow). Each is served by
+the GitHub stand-in (tests/standin) adding 50 ms to every request. The action runs as
+`python entrypoint.py` in a subprocess with the environment the Actions runner gives its
+container (INPUT_* with action.yml's defaults, GITHUB_*), like tests/conftest.py's
+`run_action(process=True)`. Reported:
+
+* requests per operation (register, re-run, dry run, parse, refusal), from the stand-in's log;
+* wall time, process start to exit, median of the repetitions, split into time spent inside
+  the stand-in (latency plus its own git work) and the action's own; and the process's CPU
+  time, which stays put when other work shares the machine;
+* `gto register churn HEAD` as a subprocess in a local clone holding the same tags (the clone
+  and push are not counted), and the ratios of wall and CPU time;
+* the import time of `registry_action.action` (`python -X importtime`, and a subprocess).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":
+    from bench._venv import reexec_in_venv
+
+    reexec_in_venv()
+
+from tests.container.runner import (  # noqa: E402
+    input_env_name,
+    load_action,
+    parse_file_command,
+    resolve_inputs,
+)
+from tests.standin import StandIn  # noqa: E402
+from tests.standin.gitrepo import GIT_ENV, run_git  # noqa: E402
+
+MODEL = "churn"
+TOKEN = "test-write-token"
+OWNER, NAME = "acme", "models"
+LATENCY = 0.05  # seconds the stand-in sleeps before answering each request
+GTO = str(Path(sys.executable).with_name("gto"))
+ENTRYPOINT = ROOT / "entrypoint.py"
+RESULTS = ROOT / "bench" / "results.md"
+
+# (tags in all, of which versions of MODEL, run `gto register` too). The last is a control:
+# the first repository's 10 versions among 10,000 tags, so only the unrelated tags grow.
+SCENARIOS: tuple[tuple[int, int, bool], ...] = (
+    (100, 10, True),
+    (1_000, 100, True),
+    (10_000, 300, True),
+    (10_000, 10, False),
+)
+GTO_SLOW = 1_000  # above this many tags one `gto register` takes tens of seconds: run it once
+QUICK_GTO = 100  # --quick runs `gto register` only up to this many tags
+
+DVC_YAML = """\
+artifacts:
+  churn:
+    path: models/churn.pkl
+    type: model
+    desc: Churn model
+    labels:
+    - tabular
+"""
+
+OPERATIONS = ("register", "re-run", "dry run", "parse", "refusal")
+PAGE = 100  # tags per GraphQL page (refs(first: 100))
+
+
+def expected_requests(operation: str, versions: int) -> int:
+    """The design's request count: one GraphQL read per page of the model's tags (100 a page;
+    other tags are filtered out by the server), plus two REST writes for a registration. A
+    re-run sees one version more: the one its first run registered."""
+    seen = versions + 1 if operation == "re-run" else versions
+    pages = max(1, -(-seen // PAGE))
+    return pages + 2 if operation == "register" else pages
+
+
+# ---------------------------------------------------------------------------------------------
+# Repositories
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchRepo:
+    path: Path
+    tags: int  # annotated tags in all
+    versions: int  # of which versions of MODEL
+    head: str  # the commit to register: on top, no version yet
+    base: str  # the first commit (holds churn@v1.0.0)
+
+    @property
+    def next_version(self) -> str:
+        return f"v1.0.{self.versions}"
+
+    @property
+    def latest_version(self) -> str:
+        return f"v1.0.{self.versions - 1}"
+
+
+def _data(text: str) -> str:
+    return f"data {len(text.encode())}\n{text}\n"
+
+
+def unrelated_tag_names(count: int) -> list[str]:
+    """Tags that are not versions of MODEL: other models' registrations (60 %), their stage
+    assignments (20 %) and plain release tags (20 %)."""
+    names = []
+    for j in range(count):
+        kind, k = j % 5, j // 5
+        if kind < 3:
+            i = k * 3 + kind
+            names.append(f"model-{i % 20}@v0.{i // 20 // 100}.{i // 20 % 100}")
+        elif kind == 3:
+            names.append(f"model-{k % 20}#prod#{k // 20 + 1}")
+        else:
+            names.append(f"release-{k}")
+    return names
+
+
+def fast_import_stream(tags: int, versions: int) -> str:
+    """One `git fast-import` stream: `versions + 1` commits on main (the first declares the
+    model in dvc.yaml), `churn@v1.0.I` annotated on commit I+1, the last commit untagged (HEAD),
+    and `tags - versions` unrelated annotated tags spread over the commits."""
+    if not 0 < versions <= tags:
+        raise ValueError("need 0 < versions <= tags")
+    parts: list[str] = []
+    commits = versions + 1
+    t0 = 1_700_000_000
+    for c in range(1, commits + 1):
+        parts.append(f"commit refs/heads/main\nmark :{c}\n")
+        parts.append(f"committer Bench <bench@example.com> {t0 + c * 60} +0000\n")
+        parts.append(_data(f"commit {c}"))
+        if c == 1:
+            parts.append("M 100644 inline dvc.yaml\n" + _data(DVC_YAML))
+            parts.append("M 100644 inline README.md\n" + _data("# models\n"))
+        else:
+            parts.append(f"from :{c - 1}\n")
+            parts.append("M 100644 inline models/churn.txt\n" + _data(f"{c}\n"))
+    when = t0 + (commits + 1) * 60
+
+    def annotated(name: str, mark: int, message: str) -> None:
+        nonlocal when
+        when += 1
+        parts.append(f"tag {name}\nfrom :{mark}\n")
+        parts.append(f"tagger Bench <bench@example.com> {when} +0000\n")
+        parts.append(_data(message))
+
+    for i in range(versions):
+        annotated(f"{MODEL}@v1.0.{i}", i + 1, f"Registering artifact {MODEL} version v1.0.{i}")
+    for j, name in enumerate(unrelated_tag_names(tags - versions)):
+        annotated(name, j % versions + 1, name)
+    return "".join(parts)
+
+
+def build_repo(path: Path, tags: int, versions: int) -> BenchRepo:
+    """A repository with `tags` annotated tags (`versions` of them MODEL's), built with one
+    `git fast-import` run; refs packed as a long-lived repository's would be."""
+    path.mkdir(parents=True)
+    run_git(path, "init", "-q", "-b", "main")
+    for key, value in (
+        ("user.name", "Bench"),
+        ("user.email", "bench@example.com"),
+        ("commit.gpgsign", "false"),
+        ("tag.gpgsign", "false"),
+    ):
+        run_git(path, "config", key, value)
+    run_git(path, "fast-import", "--quiet", input=fast_import_stream(tags, versions))
+    run_git(path, "pack-refs", "--all")
+    run_git(path, "reset", "-q", "--hard", "main")
+    return BenchRepo(
+        path=path,
+        tags=tags,
+        versions=versions,
+        head=run_git(path, "rev-parse", "HEAD"),
+        base=run_git(path, "rev-list", "--max-parents=0", "HEAD"),
+    )
+
+
+def delete_tag(repo: Path, name: str) -> None:
+    run_git(repo, "update-ref", "-d", f"refs/tags/{name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The stand-in, timed
+# ---------------------------------------------------------------------------------------------
+
+
+class TimedStandIn(StandIn):
+    """The stand-in, adding up the time spent answering (latency included)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.busy = 0.0
+        self._busy_lock = threading.Lock()
+
+    def _serve(self, handler: Any) -> None:
+        t0 = time.perf_counter()
+        try:
+            super()._serve(handler)
+        finally:
+            with self._busy_lock:
+                self.busy += time.perf_counter() - t0
+
+    def reset_log(self) -> None:
+        super().reset_log()
+        with self._busy_lock:
+            self.busy = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the action like the runner does
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timed:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float  # wall, process start to exit
+    cpu: float  # user + system seconds of this process and the children it waited for
+
+
+def run_timed(argv: Sequence[str], **kwargs: Any) -> Timed:
+    """Run `argv` to its end; its wall time, and its own CPU time (os.wait4's rusage, so the
+    stand-in's git subprocesses in this process are not counted). CPU time hardly moves when
+    other work shares the machine; wall time does."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, **kwargs)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Timed(
+            code=proc.returncode,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+            seconds=seconds,
+            cpu=usage.ru_utime + usage.ru_stime,
+        )
+
+
+@dataclass
+class Outcome:
+    code: int
+    output: str  # stdout + stderr
+    outputs: dict[str, str]
+    seconds: float  # process start to exit
+    cpu: float  # its user + system time
+    requests: int
+    graphql: int
+    writes: int
+    server: float  # seconds spent inside the stand-in (latency included)
+
+
+_ACTION = load_action()
+
+
+def action_env(standin: StandIn, head: str, workdir: Path, **with_: str) -> dict[str, str]:
+    """The environment the runner gives the action's container, as tests/conftest.py builds it:
+    every input (action.yml defaults evaluated), the GITHUB_* context, output files."""
+    github = {
+        "sha": head,
+        "repository": f"{OWNER}/{NAME}",
+        "token": TOKEN,
+        "actor": "octocat",
+        "actor_id": "583231",
+        "ref": "refs/heads/main",
+        "api_url": standin.api_url,
+        "graphql_url": standin.graphql_url,
+        "server_url": standin.server_url,
+    }
+    inputs, _ = resolve_inputs(
+        _ACTION, {k.replace("_", "-"): v for k, v in with_.items()}, {"github": github}
+    )
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))
+    }
+    env |= {input_env_name(k): v for k, v in inputs.items()}
+    env |= {
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_REPOSITORY": github["repository"],
+        "GITHUB_SHA": head,
+        "GITHUB_REF": github["ref"],
+        "GITHUB_ACTOR": github["actor"],
+        "GITHUB_ACTOR_ID": github["actor_id"],
+        "GITHUB_API_URL": standin.api_url,
+        "GITHUB_GRAPHQL_URL": standin.graphql_url,
+        "GITHUB_SERVER_URL": standin.server_url,
+        "GITHUB_OUTPUT": str(workdir / "set_output"),
+        "GITHUB_STEP_SUMMARY": str(workdir / "step_summary"),
+    }
+    return env
+
+
+def run_entrypoint(
+    standin: TimedStandIn, head: str, python: str = sys.executable, **with_: str
+) -> Outcome:
+    """`python entrypoint.py` in a fresh work dir; requests counted from the stand-in's log."""
+    with tempfile.TemporaryDirectory(prefix="bench-step-") as tmp:
+        work = Path(tmp)
+        (work / "set_output").write_text("")
+        (work / "step_summary").write_text("")
+        env = action_env(standin, head, work, **with_)
+        standin.reset_log()
+        done = run_timed([python, str(ENTRYPOINT)], env=env, cwd=work)
+        requests = standin.requests
+        return Outcome(
+            code=done.code,
+            output=done.stdout + done.stderr,
+            outputs=parse_file_command((work / "set_output").read_bytes()),
+            seconds=done.seconds,
+            cpu=done.cpu,
+            requests=len(requests),
+            graphql=sum(r.graphql for r in requests),
+            writes=len(standin.writes),
+            server=standin.busy,
+        )
+
+
+@dataclass
+class OpResult:
+    operation: str
+    runs: list[Outcome] = field(default_factory=list)
+
+    @property
+    def counts(self) -> set[int]:
+        return {o.requests for o in self.runs}
+
+    @property
+    def requests(self) -> str:
+        counts = sorted({(o.requests, o.graphql) for o in self.runs})
+        return ", ".join(f"{n}" if g == n else f"{n} ({g}+{n - g})" for n, g in counts)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(o.seconds for o in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(o.cpu for o in self.runs)
+
+    @property
+    def server(self) -> float:
+        return statistics.median(o.server for o in self.runs)
+
+    @property
+    def own(self) -> float:
+        return statistics.median(o.seconds - o.server for o in self.runs)
+
+
+class BenchError(AssertionError):
+    pass
+
+
+def _check(ok: bool, what: str, outcome: Outcome) -> None:
+    if not ok:
+        raise BenchError(
+            f"{what}: exit {outcome.code}, outputs {outcome.outputs}\n{outcome.output}"
+        )
+
+
+def measure_operations(
+    repo: BenchRepo, standin: TimedStandIn, reps: int, python: str = sys.executable
+) -> dict[str, OpResult]:
+    """Each operation `reps` times against `repo`; the repository is left as found."""
+    results = {op: OpResult(op) for op in OPERATIONS}
+    new_tag = f"{MODEL}@{repo.next_version}"
+
+    def step(op: str, check: Callable[[Outcome], bool], **with_: str) -> Outcome:
+        outcome = run_entrypoint(standin, repo.head, python, **with_)
+        _check(check(outcome), op, outcome)
+        results[op].runs.append(outcome)
+        return outcome
+
+    # Warm-up, not counted: the stand-in's first answer pays for cold git and page caches.
+    run_entrypoint(standin, repo.head, python, model=MODEL, dry_run="true")
+    for _ in range(reps):
+        step(
+            "dry run",
+            lambda o: o.code == 0 and o.outputs["tag"] == new_tag and o.writes == 0,
+            model=MODEL,
+            dry_run="true",
+        )
+    for _ in range(reps):
+        step(
+            "register",
+            lambda o: (
+                (o.code, o.outputs.get("created"), o.outputs.get("tag")) == (0, "true", new_tag)
+            ),
+            model=MODEL,
+        )
+        delete_tag(repo.path, new_tag)
+    # A re-run of the job that registered: the tag is there, nothing is written.
+    run_entrypoint(standin, repo.head, python, model=MODEL)
+    try:
+        for _ in range(reps):
+            step(
+                "re-run",
+                lambda o: o.code == 0 and o.outputs["created"] == "false" and o.writes == 0,
+                model=MODEL,
+            )
+    finally:
+        delete_tag(repo.path, new_tag)
+    parsed = f"{MODEL}@{repo.latest_version}"
+    for _ in range(reps):
+        step(
+            "parse",
+            lambda o: (
+                (o.code, o.outputs.get("tag"), o.outputs.get("is-latest")) == (0, parsed, "true")
+            ),
+            command="parse",
+            ref=f"refs/tags/{parsed}",
+        )
+    # Refused: v1.0.0 is already registered (on another commit). Refused after the read.
+    for _ in range(reps):
+        step(
+            "refusal",
+            lambda o: o.code == 1 and o.writes == 0 and not o.outputs and "::error" in o.output,
+            model=MODEL,
+            version="v1.0.0",
+        )
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# The GTO anchor, and import time
+# ---------------------------------------------------------------------------------------------
+
+
+def gto_clone(repo: BenchRepo, path: Path) -> Path:
+    """A local clone with every tag, as a CI checkout with fetch-depth: 0 would have."""
+    subprocess.run(
+        ["git", "clone", "-q", "--no-hardlinks", str(repo.path), str(path)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    run_git(path, "config", "user.name", "Bench")
+    run_git(path, "config", "user.email", "bench@example.com")
+    return path
+
+
+def gto_register(clone: Path, repo: BenchRepo, reps: int) -> list[Timed]:
+    """`gto register churn HEAD` as a subprocess, `reps` times; the tag deleted after each."""
+    runs = []
+    tag = f"{MODEL}@{repo.next_version}"
+    env = {**os.environ, **GIT_ENV}
+    for _ in range(reps):
+        done = run_timed([GTO, "register", MODEL, "HEAD"], cwd=clone, env=env)
+        if done.code != 0 or tag not in done.stdout + done.stderr:
+            raise BenchError(f"gto register: exit {done.code}\n{done.stdout}{done.stderr}")
+        run_git(clone, "tag", "-d", tag)
+        runs.append(done)
+    return runs
+
+
+def import_times(reps: int, python: str = sys.executable) -> dict[str, float]:
+    """Median seconds: `-X importtime`'s cumulative figure for registry_action.action; a
+    subprocess importing it; a bare interpreter start."""
+    importtime: list[float] = []
+    with_import: list[float] = []
+    bare: list[float] = []
+    code = "import registry_action.action"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(reps):
+        done = subprocess.run(
+            [python, "-X", "importtime", "-c", code], env=env, capture_output=True, text=True
+        )
+        m = re.search(r"\|\s*(\d+) \|\s*registry_action\.action\s*$", done.stderr, re.M)
+        if done.returncode != 0 or not m:
+            raise BenchError(f"-X importtime failed:\n{done.stderr[-2000:]}")
+        importtime.append(int(m.group(1)) / 1e6)
+        for argv, sink in (([python, "-c", code], with_import), ([python, "-c", "pass"], bare)):
+            t0 = time.perf_counter()
+            subprocess.run(argv, env=env, check=True)
+            sink.append(time.perf_counter() - t0)
+    return {
+        "importtime": statistics.median(importtime),
+        "process": statistics.median(with_import),
+        "bare": statistics.median(bare),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    repo: BenchRepo
+    ops: dict[str, OpResult]
+    gto: list[Timed]
+
+    @property
+    def register(self) -> OpResult:
+        return self.ops["register"]
+
+    @property
+    def gto_median(self) -> float | None:
+        return statistics.median(t.seconds for t in self.gto) if self.gto else None
+
+    @property
+    def gto_cpu(self) -> float | None:
+        return statistics.median(t.cpu for t in self.gto) if self.gto else None
+
+    def mismatches(self) -> list[str]:
+        """Operations whose request count differs from `expected_requests`."""
+        out = []
+        for op, result in self.ops.items():
+            want = expected_requests(op, self.repo.versions)
+            if result.counts != {want}:
+                out.append(f"{_scenario(self.repo)}: {op} sent {result.requests}, expected {want}")
+        return out
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def _runs(n: int) -> str:
+    return "one run" if n == 1 else f"medians of {n} runs"
+
+
+def _scenario(repo: BenchRepo) -> str:
+    return f"{repo.tags:,} tags, {repo.versions} versions"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * (len(header) - 1),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def render(
+    rows: Sequence[Row],
+    imports: dict[str, float],
+    *,
+    reps: int,
+    latency: float,
+) -> str:
+    """The results as Markdown: requests, registration vs gto, wall time per operation."""
+    lines = ["Requests per operation:", ""]
+    lines += _table(
+        ["Repository", *OPERATIONS],
+        [[_scenario(r.repo), *(r.ops[op].requests for op in OPERATIONS)] for r in rows],
+    )
+    lines += ["", "One registration, process start to exit, against `gto register`:", ""]
+    table = []
+    for r in rows:
+        reg, gto, gto_cpu = r.register, r.gto_median, r.gto_cpu
+        table.append(
+            [
+                _scenario(r.repo),
+                _s(reg.seconds),
+                _s(reg.server),
+                _s(reg.own),
+                _s(gto) if gto else "-",
+                f"**{gto / reg.seconds:.1f}x**" if gto else "",
+                f"{_s(reg.cpu)} / {_s(gto_cpu)} ({gto_cpu / reg.cpu:.0f}x)"
+                if gto_cpu
+                else _s(reg.cpu),
+            ]
+        )
+    lines += _table(
+        [
+            "Repository",
+            "register",
+            "in the API",
+            "in the action",
+            "`gto register`",
+            "ratio",
+            "CPU: register / gto",
+        ],
+        table,
+    )
+    lines += ["", "Wall time per operation:", ""]
+    lines += _table(
+        ["Repository", *OPERATIONS],
+        [[_scenario(r.repo), *(_s(r.ops[op].seconds) for op in OPERATIONS)] for r in rows],
+    )
+    gto_runs = sorted({len(r.gto) for r in rows if r.gto}, reverse=True)
+    gto_note = "; ".join(
+        _runs(n) + " at " + " and ".join(_scenario(r.repo) for r in rows if len(r.gto) == n)
+        for n in gto_runs
+    )
+    lines += [
+        "",
+        f"Import of `registry_action.action`: {_ms(imports['importtime'])} (`python -X "
+        f"importtime`, cumulative); `python -c 'import registry_action.action'` takes "
+        f"{_ms(imports['process'])} against {_ms(imports['bare'])} for `python -c pass`.",
+        "",
+        "- Requests: GitHub API requests per operation, `N (R+W)` when N is R GraphQL reads "
+        "plus W REST writes. The model's tags come 100 to a GraphQL page, so 300 versions "
+        "take 3 reads; a re-run sees one version more (the one it registered), so 100 become "
+        "101 and take 2. Unrelated tags are never sent: the server filters on the model's "
+        "prefix.",
+        f"- Times: {_runs(reps)} of `python entrypoint.py` with the runner's environment, "
+        "process start to exit, after one uncounted warm-up. The stand-in adds "
+        f"{_ms(latency)} to every request; "
+        '"in the API" is the time spent answering (that latency plus the stand-in\'s own git '
+        'work, which grows with the tags), "in the action" the rest: interpreter start, '
+        "imports, decisions, outputs. CPU: user + system time of the process alone, which "
+        "other work on the machine hardly changes.",
+        "- `gto register churn HEAD` in a local clone holding the same tags (the clone and the "
+        f"push GTO would also need are not counted): {gto_note}.",
+        f"- Machine: {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {platform.machine()}; gto {gto_version()}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def gto_version() -> str:
+    done = subprocess.run([GTO, "--version"], capture_output=True, text=True)
+    return done.stdout.strip().split()[-1] if done.returncode == 0 else "?"
+
+
+@contextlib.contextmanager
+def workspace(keep: bool) -> Iterator[Path]:
+    """The generated repositories live in one temp dir per run."""
+    root = Path(tempfile.mkdtemp(prefix="registry-bench-"))
+    try:
+        yield root
+    finally:
+        if keep:
+            print(f"# repositories kept in {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Requests, wall time and `gto register` on generated registries."
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI-sized run (under 30 s): 1 repetition, `gto register` only at 100 tags",
+    )
+    parser.add_argument("--reps", type=int, help="repetitions per operation (default 5, quick 1)")
+    parser.add_argument(
+        "--gto-reps",
+        type=int,
+        help="`gto register` repetitions (default 3, quick 1; at most 1 at 10,000 tags, where "
+        "one takes about 45 s; 0 skips it)",
+    )
+    parser.add_argument(
+        "--latency", type=float, default=LATENCY, help="seconds the stand-in adds per request"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="Markdown file to write")
+    parser.add_argument("--no-out", action="store_true", help="print only, write no file")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a request count differs from the design (3 per registration, "
+        "1 per other operation, one more read per further 100 versions)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
+    args = parser.parse_args(argv)
+    reps = args.reps or (1 if args.quick else 5)
+    gto_default = args.gto_reps if args.gto_reps is not None else (1 if args.quick else 3)
+
+    started = time.perf_counter()
+    rows: list[Row] = []
+    with workspace(args.keep) as root:
+        for tags, versions, with_gto in SCENARIOS:
+            t0 = time.perf_counter()
+            repo = build_repo(root / f"repo-{tags}-{versions}", tags, versions)
+            built = time.perf_counter() - t0
+            s = TimedStandIn(repo.path, owner=OWNER, name=NAME, latency=args.latency)
+            with s:
+                ops = measure_operations(repo, s, reps)
+            if s.server_errors:
+                raise BenchError("stand-in errors:\n" + "\n".join(s.server_errors))
+            gto: list[Timed] = []
+            gto_n = 0 if not with_gto or (args.quick and tags > QUICK_GTO) else gto_default
+            if gto_n:
+                clone = gto_clone(repo, root / f"clone-{tags}-{versions}")
+                gto = gto_register(clone, repo, 1 if tags > GTO_SLOW else gto_n)
+            rows.append(Row(repo, ops, gto))
+            print(
+                f"# {_scenario(repo)}: built in {built:.1f} s; register "
+                f"{_s(ops['register'].seconds)}"
+                + (
+                    f", gto register {_s(statistics.median(t.seconds for t in gto))}" if gto else ""
+                ),
+                file=sys.stderr,
+            )
+    imports = import_times(1 if args.quick else max(reps, 3))
+    text = render(rows, imports, reps=reps, latency=args.latency)
+    print(text)
+    print(f"# total {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if not args.no_out:
+        command = "python bench/run.py" + (" --quick" if args.quick else "")
+        args.out.write_text(
+            f"# Benchmark results\n\nWritten by `{command}`.\n\n{text}", encoding="utf-8"
+        )
+        print(f"# wrote {args.out}", file=sys.stderr)
+    problems = [m for row in rows for m in row.mismatches()]
+    for problem in problems:
+        print(f"# unexpected: {problem}", file=sys.stderr)
+    return 1 if args.check and problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
