@@ -1,0 +1,73 @@
+"""Faults, timeouts and races against the GitHub stand-in.
+
+Every registration under transient faults ends with exactly one correct tag; persistent
+faults end, within the wait budget, in one clear error and no visible tag; racing runs never
+make two tags for one version. The scenarios live in `tests/reliability/scenarios.py` and
+also make the figures: `.venv/bin/python -m tests.reliability.report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Run
+from tests.reliability.harness import Lab, lab_from_fixtures
+from tests.reliability.scenarios import (
+    FAMILIES,
+    FAULT_CASES,
+    RACE_CASES,
+    FaultCase,
+    RaceCase,
+    fault_family,
+    fault_scenario,
+    race_scenario,
+)
+from tests.standin import StandIn
+
+
+@pytest.fixture
+def lab(
+    standin: StandIn,
+    git_repo: Path,
+    run_action: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Lab:
+    return lab_from_fixtures(standin, git_repo, run_action, monkeypatch)
+
+
+def params(cases: Iterable[Any]) -> list[Any]:
+    """One test per case; a case that shows a known bug is a strict xfail naming the fix."""
+    return [
+        pytest.param(
+            case,
+            id=case.name,
+            marks=[pytest.mark.xfail(strict=True, reason=case.bug)] if case.bug else [],
+        )
+        for case in cases
+    ]
+
+
+@pytest.mark.parametrize(
+    "family", [f for f in FAMILIES if any(c.family == f and not c.bug for c in FAULT_CASES)]
+)
+def test_faults(lab: Lab, family: str) -> None:
+    """Every case of a family in one repository, each registering its own model."""
+    outcomes = fault_family(lab, [c for c in FAULT_CASES if c.family == family and not c.bug])
+    failed = [str(o) for o in outcomes if not o.ok]
+    assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("case", params(c for c in FAULT_CASES if c.bug))
+def test_fault_known_bug(lab: Lab, case: FaultCase) -> None:
+    outcome = fault_scenario(lab, case)
+    assert outcome.ok, outcome
+
+
+@pytest.mark.parametrize("case", params(RACE_CASES))
+def test_race(lab: Lab, case: RaceCase) -> None:
+    outcome = race_scenario(lab, case)
+    assert outcome.ok, outcome
