@@ -72,6 +72,8 @@ def run(env: Mapping[str, str]) -> int:
                 f"Set command to one of: {', '.join(COMMANDS)}.",
             )
         report = command(inputs, env)
+        for value in report.outputs.values():
+            value.encode("utf-8")  # all writable before any is written
     except RegistryError as err:
         _refuse(err, token)
         return 1

@@ -20,6 +20,10 @@ from .errors import AnnotationError
 
 MAX_BYTES = 512 * 1024
 MAX_DEPTH = 64
+MAX_NODES = 20_000  # bounds the parse's time and memory well below what 512 KiB allows
+# What a backend hands over for a file it could not read as text (git text has no NUL).
+NOT_TEXT = "\x00"
+TOO_LARGE = "\x00\x00"
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,15 @@ class _BoundedLoader(yaml.BaseLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self._refuse("aliases are not allowed")
         self._depth += 1
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            self._refuse(f"more than {MAX_NODES} nodes")
         try:
             if self._depth > MAX_DEPTH:
                 self._refuse(f"nesting deeper than {MAX_DEPTH} levels")
@@ -75,7 +83,7 @@ class _BoundedLoader(yaml.BaseLoader):
 
 def load_yaml(text: str, source: str) -> Any:
     """Parse untrusted YAML text within the bounds above."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+    if text == TOO_LARGE or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise AnnotationError(
             f"{source} is larger than {MAX_BYTES // 1024} KiB.",
             "Keep dvc.yaml small, or set require-annotation: false.",
@@ -84,7 +92,9 @@ def load_yaml(text: str, source: str) -> Any:
     if "\x00" in text:
         raise AnnotationError(f"{source} is not a text file.", "Fix the file.", file=source)
     try:
-        return yaml.load(text, Loader=_BoundedLoader)
+        document = yaml.load(text, Loader=_BoundedLoader)
+        _check_text(document)
+        return document
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = " ".join(filter(None, (err.context, err.problem)))
@@ -104,6 +114,22 @@ def load_yaml(text: str, source: str) -> Any:
         file=source,
         line=line,
     )
+
+
+def _check_text(node: Any) -> None:
+    """Refuse strings that cannot be written out as UTF-8 (YAML's "\\ud800" escape)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise yaml.YAMLError("a string holds a lone surrogate (\\ud800-\\udfff)") from None
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
 
 
 def declared_models(text: str, source: str) -> dict[str, Any]:

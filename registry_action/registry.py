@@ -230,7 +230,12 @@ def decide(request: Request, snapshot: Snapshot) -> Plan:
 def _annotation(request: Request, snapshot: Snapshot) -> Annotation | None:
     model = request.model
     source = model.annotation_path
-    annotation = annotation_for(model.name, model.dir.strip("/"), snapshot.annotation, source)
+    try:
+        annotation = annotation_for(model.name, model.dir.strip("/"), snapshot.annotation, source)
+    except AnnotationError:
+        if request.require_annotation:
+            raise
+        return None  # not required: an unreadable dvc.yaml only means no annotation outputs
     if annotation is None and request.require_annotation:
         if snapshot.annotation is None:
             raise AnnotationError(

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from registry_action.annotations import NOT_TEXT, TOO_LARGE
 from registry_action.backends.github import GitHubBackend
 from registry_action.errors import (
     AuthError,
@@ -117,8 +118,8 @@ def test_read_reports_no_commit_for_a_missing_or_non_commit_object(http, backend
 @pytest.mark.parametrize(
     ("blob", "expected"),
     [
-        ({"text": None, "isBinary": True, "isTruncated": False}, "\x00"),
-        ({"text": DVC_YAML[:10], "isBinary": False, "isTruncated": True}, "\x00"),
+        ({"text": None, "isBinary": True, "isTruncated": False}, NOT_TEXT),
+        ({"text": DVC_YAML[:10], "isBinary": False, "isTruncated": True}, TOO_LARGE),
         (None, None),
     ],
     ids=["binary", "truncated", "absent"],

@@ -6,6 +6,7 @@ what is safe to retry), no throttle sleeps, a timeout on every request.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import github
 import requests
 from github import Auth, GithubException
 
+from ..annotations import NOT_TEXT, TOO_LARGE
 from ..errors import (
     AuthError,
     BackendError,
@@ -82,6 +84,8 @@ fragment Tags on RefConnection {
 
 T = TypeVar("T")
 _RETRIABLE = {429, 500, 502, 503, 504}
+_SHA = re.compile(r"[0-9a-f]{40}")
+DEADLINE = 120.0  # seconds from the backend's start after which no retry is begun
 
 
 class GitHubBackend:
@@ -111,6 +115,7 @@ class GitHubBackend:
         self._sleep = sleep
         self._clock = clock
         self._waited = 0.0
+        self._started = clock()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -167,17 +172,27 @@ class GitHubBackend:
 
     def _graphql(self, variables: dict[str, Any]) -> dict[str, Any]:
         body = {"query": QUERY, "variables": variables}
-        try:
-            _, data = self._retry(
-                lambda: self._requester.requestJsonAndCheck("POST", self._graphql_url, input=body)
-            )
-        except ValueError:  # a 200 whose body is not JSON
-            data = None
-        if not isinstance(data, dict) or not isinstance(data.get("data") or {}, dict):
-            raise BackendError(
-                "GitHub's GraphQL API answered with something that is not GraphQL JSON.",
-                "Check GITHUB_GRAPHQL_URL; re-run the job later.",
-            )
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                headers, data = self._retry(
+                    lambda: self._requester.requestJsonAndCheck(
+                        "POST", self._graphql_url, input=body
+                    )
+                )
+            except ValueError:  # a 200 whose body is not JSON
+                headers, data = {}, None
+            if not isinstance(data, dict) or not isinstance(data.get("data") or {}, dict):
+                raise BackendError(
+                    "GitHub's GraphQL API answered with something that is not GraphQL JSON.",
+                    "Check GITHUB_GRAPHQL_URL; re-run the job later.",
+                )
+            # A spent GraphQL limit is a 200 with an error; wait for the reset GitHub names.
+            limited = any(e.get("type") == "RATE_LIMITED" for e in data.get("errors") or [])
+            lowered = {k.lower(): v for k, v in headers.items()}
+            if limited and "x-ratelimit-reset" in lowered and attempt < MAX_TRIES:
+                self._backoff({**lowered, "x-ratelimit-remaining": "0"}, attempt, "RATE_LIMITED")
+                continue
+            break
         errors = data.get("errors") or []
         repo = (data.get("data") or {}).get("repository")
         if any(e.get("type") == "NOT_FOUND" for e in errors) or (repo is None and not errors):
@@ -201,7 +216,12 @@ class GitHubBackend:
         }
         # An unused tag object is harmless (nothing points at it), so this POST may be retried.
         _, created = self._retry(lambda: self._post("git/tags", body), tag, commit)
-        sha: str = created["sha"]
+        sha = created.get("sha") if isinstance(created, dict) else None
+        if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+            raise BackendError(
+                "GitHub answered the tag-object POST without a tag sha; no tag was made.",
+                "A proxy may have answered instead of GitHub; re-run the job later.",
+            )
         ref = {"ref": f"refs/tags/{tag}", "sha": sha}
         for attempt in range(1, MAX_TRIES + 1):
             failure: GithubException | None = None
@@ -221,7 +241,9 @@ class GitHubBackend:
             if self._ref_sha(tag) is not None:
                 return self._settle(tag, sha)
             if attempt < MAX_TRIES:
-                self._backoff(failure, attempt)
+                headers = _headers(failure) if failure else {}
+                what = str(failure.status) if failure else "with a lost answer"
+                self._backoff(headers, attempt, what, bool(failure and _secondary(failure)))
         # The tag object made above stays unreferenced: invisible and harmless.
         raise BackendError(
             f"GitHub did not create tag {tag} after {MAX_TRIES} tries; no tag is visible.",
@@ -284,37 +306,42 @@ class GitHubBackend:
             except GithubException as err:
                 if attempt == MAX_TRIES or not self._transient(err):
                     raise self._refusal(err, tag, commit) from None
-                self._backoff(err, attempt)
+                self._backoff(_headers(err), attempt, str(err.status), _secondary(err))
             except requests.RequestException as err:
                 if attempt == MAX_TRIES:
                     raise BackendError(
                         f"GitHub could not be reached: {type(err).__name__}.",
                         "GitHub may be down; re-run the job later.",
                     ) from None
-                self._backoff(None, attempt)
+                self._backoff({}, attempt, type(err).__name__)
         raise AssertionError("unreachable")
 
     @staticmethod
     def _transient(err: GithubException) -> bool:
         headers = _headers(err)
-        # Primary limits say remaining 0; secondary limits say Retry-After.
+        # Primary limits say remaining 0; secondary limits say Retry-After, or only say so.
         limited = err.status == 403 and (
-            headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+            headers.get("x-ratelimit-remaining") == "0"
+            or "retry-after" in headers
+            or _secondary(err)
         )
         return err.status in _RETRIABLE or limited
 
-    def _backoff(self, err: GithubException | None, attempt: int = 1) -> None:
-        wait = float(2 ** (attempt - 1))
-        headers = _headers(err) if err else {}
-        if "retry-after" in headers:
-            wait = _seconds(headers["retry-after"], self._clock())
+    def _backoff(
+        self, headers: dict[str, str], attempt: int, what: str, secondary: bool = False
+    ) -> None:
+        """Sleep before retry `attempt + 1`: as GitHub says, else exponentially; bounded."""
+        wait = 60.0 if secondary else float(2 ** (attempt - 1))  # GitHub: at least a minute
+        told = _seconds(headers["retry-after"], self._clock()) if "retry-after" in headers else None
+        if told is not None:
+            wait = told
         elif headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
             wait = max(0.0, float(headers["x-ratelimit-reset"]) - self._clock()) + 1
-        if self._waited + wait > WAIT_BUDGET:
+        elapsed = self._clock() - self._started
+        if self._waited + wait > WAIT_BUDGET or elapsed + wait > DEADLINE:
             raise BackendError(
-                f"GitHub kept answering {err.status if err else 'with errors'}; "
-                f"the next retry would wait {wait:.0f} s, past this step's {WAIT_BUDGET:.0f} s "
-                "budget.",
+                f"GitHub kept answering {what}; the next retry would wait {wait:.0f} s, past "
+                f"this step's budget ({WAIT_BUDGET:.0f} s of waiting, {DEADLINE:.0f} s in all).",
                 "GitHub is busy or the rate limit is spent; re-run the job later.",
             )
         self._waited += wait
@@ -361,8 +388,10 @@ def _not_found(repository: str) -> RepositoryNotFound:
 def _text(blob: dict[str, Any] | None) -> str | None:
     """A file's text; None when absent. Binary or cut text is refused by the YAML loader."""
     blob = blob or {}
-    if blob.get("isBinary") or blob.get("isTruncated"):
-        return "\x00"
+    if blob.get("isBinary"):
+        return NOT_TEXT
+    if blob.get("isTruncated"):
+        return TOO_LARGE
     text: str | None = blob.get("text")
     return text
 
@@ -402,9 +431,18 @@ def _message(err: GithubException) -> str:
     return str(data or "")
 
 
-def _seconds(retry_after: str, now: float) -> float:
-    """Retry-After is seconds or an HTTP date."""
+def _seconds(retry_after: str, now: float) -> float | None:
+    """Retry-After is seconds or an HTTP date; None when it is neither."""
     try:
         return max(0.0, float(retry_after))
     except ValueError:
+        pass
+    try:
         return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _secondary(err: GithubException) -> bool:
+    """GitHub's secondary rate limit, which may come as a bare 403 saying so."""
+    return err.status in (403, 429) and "secondary rate limit" in _message(err).lower()

@@ -350,42 +350,8 @@ def _capped() -> list[FaultCase]:
     ]
 
 
-BUG_GRAPHQL_RATE_LIMIT = (
-    "BUG: GitHub's GraphQL primary rate limit (HTTP 200, errors[].type RATE_LIMITED, "
-    "x-ratelimit-remaining: 0, x-ratelimit-reset) fails the run at once, even when the reset "
-    "is seconds away; REST waits for it. Fix: in GitHubBackend._graphql keep the headers "
-    "(`headers, data = self._retry(...)`; today `_` drops them); when an error has type "
-    "RATE_LIMITED and the headers hold x-ratelimit-reset, wait reset - clock() + 1 under the "
-    "same WAIT_BUDGET check as _backoff (let _backoff take a headers dict) and post the query "
-    "again, at most MAX_TRIES times; without x-ratelimit-reset keep failing at once, as "
-    "test_github_backend's test_graphql_rate_limited_error_is_a_backend_error_with_the_message "
-    "expects."
-)
-BUG_SECONDARY = (
-    "BUG: a 403 secondary rate limit without Retry-After (GitHub sends some) is taken for a "
-    "missing permission: 'Give the job permissions: contents: write', no retry. GitHub's "
-    "guidance: without retry-after or x-ratelimit-remaining: 0, wait at least a minute. Fix: "
-    "in GitHubBackend._transient, also treat 403 whose message contains 'secondary rate "
-    "limit' as transient, and in _backoff wait 60 s for it when no header says otherwise "
-    "(within WAIT_BUDGET; past it, the existing 'budget' error)."
-)
-BUG_RETRY_AFTER = (
-    "BUG: a Retry-After that is neither seconds nor an HTTP date ('soon') ends a REST run "
-    "with 'Internal error: ValueError' and a GraphQL run with 'not GraphQL JSON' (the "
-    "ValueError escapes _backoff into _graphql's except ValueError). Fix: in _seconds, "
-    "catch (TypeError, ValueError, OverflowError) from parsedate_to_datetime and return None, "
-    "and in _backoff fall back to the exponential wait 2 ** (attempt - 1) when it is None."
-)
-BUG_NO_SHA = (
-    "BUG: a 201 answer to the tag-object POST without a sha (a proxy's HTML page; PyGithub "
-    "turns non-JSON into {'data': ...}) ends in 'Internal error: KeyError: sha'. Fix: in "
-    "create_tag, check that created is a dict whose 'sha' is 40 hex digits; otherwise raise "
-    "BackendError('GitHub answered the tag-object POST without a tag sha.', 'Re-run the job "
-    "later.') (or retry it like a 5xx: an unused tag object is harmless)."
-)
-
-
-def _bugs() -> list[FaultCase]:
+def _odd_answers() -> list[FaultCase]:
+    """Answers GitHub documents but rarely sends, and ones a proxy might send."""
     rate_limited = {
         "status": 200,
         "headers": SPENT,
@@ -401,38 +367,33 @@ def _bugs() -> list[FaultCase]:
             "GraphQL rate limit spent (200, RATE_LIMITED), reset in 5 s",
             (_f(READ, **rate_limited),),
             least_wait=5,
-            bug=BUG_GRAPHQL_RATE_LIMIT,
         ),
         FaultCase(
             TRANSIENT,
             "403 secondary rate limit without Retry-After on the ref",
             (_f(REF, status=403),),
             least_wait=60,
-            bug=BUG_SECONDARY,
         ),
         FaultCase(
             TRANSIENT,
             "429 Retry-After: soon on the tag object",
             (_f(TAG_OBJECT, status=429, headers=soon),),
-            bug=BUG_RETRY_AFTER,
         ),
         FaultCase(
             TRANSIENT,
             "503 Retry-After: soon on the read",
             (_f(READ, status=503, headers=soon),),
-            bug=BUG_RETRY_AFTER,
         ),
         FaultCase(
             MALFORMED,
             "201 without a sha (an HTML page) for the tag object",
             (_f(TAG_OBJECT, status=201, body="<html>Welcome</html>"),),
             expect="clean",
-            bug=BUG_NO_SHA,
         ),
     ]
 
 
-FAULT_CASES: list[FaultCase] = [*_transient(), *_lost(), *_timeouts(), *_capped(), *_bugs()]
+FAULT_CASES: list[FaultCase] = [*_transient(), *_lost(), *_timeouts(), *_capped(), *_odd_answers()]
 FAMILIES = (TRANSIENT, LOST, TIMEOUTS, CAPPED, MALFORMED)
 
 
@@ -1143,30 +1104,6 @@ class DvcCase:
     bug: str = ""
 
 
-BUG_TRUNCATED = (
-    "BUG: a dvc.yaml over 512 KiB is reported as 'not a text file': backends/github.py read() "
-    "maps GraphQL isTruncated to the NUL marker. Fix: pass a marker the loader reports as "
-    "'larger than 512 KiB' (e.g. annotation = ' ' * (MAX_BYTES + 1) when isTruncated and not "
-    "isBinary, or a Snapshot.annotation_problem), so the error says the file is too large."
-)
-BUG_SURROGATE = (
-    'BUG: a dvc.yaml field holding a YAML escape of a lone surrogate ("\\ud800") crashes the '
-    "action after the tag is created: gha.set_output raises UnicodeEncodeError outside run()'s "
-    "try, leaving partial outputs, no ::error and a traceback. Fix: in annotations.load_yaml, "
-    "refuse documents whose strings do not encode as UTF-8 (walk the result, "
-    "s.encode('utf-8') raising -> AnnotationError 'dvc.yaml holds an invalid character "
-    "U+D800'); and in action.run, build every output record (encode) before writing any and "
-    "inside the try, so a failure is one ::error and no outputs."
-)
-BUG_NOT_REQUIRED = (
-    "BUG: with require-annotation: false an unreadable dvc.yaml (invalid YAML, too large, "
-    "binary) still refuses the registration, although the error's hint says 'or set "
-    "require-annotation: false'. Fix: in registry._annotation, when not "
-    "request.require_annotation, catch AnnotationError from annotation_for and return None "
-    "(optionally surface it as a warning)."
-)
-
-
 def _fixed(data: bytes) -> Callable[[int], bytes]:
     return lambda size: data
 
@@ -1181,7 +1118,6 @@ DVC_CASES = [
         _fixed(HUGE),
         "refused",
         "larger than 512 KiB",
-        bug=BUG_TRUNCATED,
     ),
     DvcCase("many models, valid", _models, "ok"),
     DvcCase("deeply nested flow ([[[...)", lambda size: b"[" * size, "refused", "nesting deeper"),
@@ -1237,14 +1173,12 @@ DVC_CASES = [
         _fixed(b'artifacts:\n  churn:\n    desc: "bad \\ud800 text"\n'),
         "refused",
         "dvc.yaml",
-        bug=BUG_SURROGATE,
     ),
     DvcCase(
         "invalid YAML with require-annotation: false",
         _fixed(b"artifacts: [\n"),
         "ok",
         inputs=(("require_annotation", "false"),),
-        bug=BUG_NOT_REQUIRED,
     ),
 ]
 
