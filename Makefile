@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test lint container ci lock clean bench bench-image reliability
+.PHONY: run test lint container ci lock clean bench bench-image bench-check reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,16 @@ bench-image: $(STAMP)
 	eval "$$(bash tests/container/docker_env.sh env)" && $(BIN)/python bench/image.py; \
 		rc=$$?; bash tests/container/docker_env.sh stop; exit $$rc
 
+## reliability: faults, races and hostile input, audited tag by tag; prints the figures
+reliability: $(STAMP)
+	$(BIN)/python -m tests.reliability.report
+
+## bench-check: the benchmark's request counts on small repositories (fails on a wrong count)
+bench-check: $(STAMP)
+	$(BIN)/python bench/run.py --quick --check --no-out
+
 ## ci: what .ci/run does
-ci: lint test container
+ci: lint test reliability bench-check container
 
 ## lock: re-pin the image's dependencies with hashes from pyproject.toml
 lock: $(STAMP)
