@@ -48,12 +48,7 @@ if __name__ == "__main__":
 
     reexec_in_venv()
 
-from tests.container.runner import (  # noqa: E402
-    input_env_name,
-    load_action,
-    parse_file_command,
-    resolve_inputs,
-)
+from tests.container.runner import parse_file_command, step_env  # noqa: E402
 from tests.standin import StandIn  # noqa: E402
 from tests.standin.gitrepo import GIT_ENV, run_git  # noqa: E402
 
@@ -279,45 +274,12 @@ class Outcome:
     server: float  # seconds spent inside the stand-in (latency included)
 
 
-_ACTION = load_action()
-
-
 def action_env(standin: StandIn, head: str, workdir: Path, **with_: str) -> dict[str, str]:
-    """The environment the runner gives the action's container, as tests/conftest.py builds it:
-    every input (action.yml defaults evaluated), the GITHUB_* context, output files."""
-    github = {
-        "sha": head,
-        "repository": f"{OWNER}/{NAME}",
-        "token": TOKEN,
-        "actor": "octocat",
-        "actor_id": "583231",
-        "ref": "refs/heads/main",
-        "api_url": standin.api_url,
-        "graphql_url": standin.graphql_url,
-        "server_url": standin.server_url,
-    }
-    inputs, _ = resolve_inputs(
-        _ACTION, {k.replace("_", "-"): v for k, v in with_.items()}, {"github": github}
-    )
+    """The environment the runner gives the action's step (tests/conftest.py uses the same)."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))
     }
-    env |= {input_env_name(k): v for k, v in inputs.items()}
-    env |= {
-        "GITHUB_ACTIONS": "true",
-        "CI": "true",
-        "GITHUB_REPOSITORY": github["repository"],
-        "GITHUB_SHA": head,
-        "GITHUB_REF": github["ref"],
-        "GITHUB_ACTOR": github["actor"],
-        "GITHUB_ACTOR_ID": github["actor_id"],
-        "GITHUB_API_URL": standin.api_url,
-        "GITHUB_GRAPHQL_URL": standin.graphql_url,
-        "GITHUB_SERVER_URL": standin.server_url,
-        "GITHUB_OUTPUT": str(workdir / "set_output"),
-        "GITHUB_STEP_SUMMARY": str(workdir / "step_summary"),
-    }
-    return env
+    return env | step_env(standin, head, workdir / "set_output", workdir / "step_summary", with_)
 
 
 def run_entrypoint(

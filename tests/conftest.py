@@ -16,11 +16,9 @@ import pytest
 from registry_action import action
 from tests.container.runner import (
     WorkflowCommand,
-    input_env_name,
-    load_action,
     parse_file_command,
     parse_workflow_commands,
-    resolve_inputs,
+    step_env,
 )
 
 pytest_plugins = ["tests.standin.pytest_plugin", "tests.github_http"]
@@ -61,46 +59,25 @@ def run_action(
     capsys: pytest.CaptureFixture[str],
 ) -> Callable[..., Run]:
     """Run the action in-process with the inputs and environment the runner would give it."""
-    spec = load_action()
     counter = iter(range(1000))
 
-    def run(env: dict[str, str] | None = None, process: bool = False, **with_: str) -> Run:
+    def run(
+        env: dict[str, str] | None = None,
+        process: bool = False,
+        github: dict[str, str] | None = None,
+        **with_: str,
+    ) -> Run:
         """Inputs as keyword arguments (`dry_run` for `dry-run`); `process` runs entrypoint.py."""
         n = next(counter)
         head = subprocess.run(
             ["git", "-C", str(git_repo), "rev-parse", "HEAD"], capture_output=True, text=True
         ).stdout.strip()
-        github = {
-            "sha": head,
-            "repository": "acme/models",
-            "token": TOKEN,
-            "actor": "octocat",
-            "actor_id": "583231",
-            "api_url": standin.api_url,
-            "graphql_url": standin.graphql_url,
-            "server_url": standin.server_url,
-        }
-        inputs, _ = resolve_inputs(
-            spec, {k.replace("_", "-"): v for k, v in with_.items()}, {"github": github}
-        )
         output, summary = tmp_path / f"set_output_{n}", tmp_path / f"step_summary_{n}"
         output.write_text("")
         summary.write_text("")
         for key in [k for k in os.environ if k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))]:
             monkeypatch.delenv(key)
-        values = {input_env_name(k): v for k, v in inputs.items()}
-        values |= {
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_REPOSITORY": "acme/models",
-            "GITHUB_SHA": head,
-            "GITHUB_ACTOR": github["actor"],
-            "GITHUB_ACTOR_ID": github["actor_id"],
-            "GITHUB_API_URL": standin.api_url,
-            "GITHUB_GRAPHQL_URL": standin.graphql_url,
-            "GITHUB_SERVER_URL": standin.server_url,
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(summary),
-        }
+        values = step_env(standin, head, output, summary, with_, github)
         values |= env or {}
         for key, value in values.items():
             monkeypatch.setenv(key, value)

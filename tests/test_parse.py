@@ -128,7 +128,7 @@ def test_deleted_tag_is_a_clear_error(run_action: RunAction, standin: Any) -> No
 
 def test_parse_defaults_to_the_workflow_ref(run_action: RunAction, standin: Any) -> None:
     run_action(model="churn")
-    result = run_action(command="parse", env={"GITHUB_REF": "refs/tags/churn@v0.0.1"})
+    result = run_action(command="parse", github={"ref": "refs/tags/churn@v0.0.1"})
     assert result.outputs["tag"] == "churn@v0.0.1"
 
 

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -720,3 +720,61 @@ def added_size(image: str, base: str) -> int:
 
 def fmt_mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
+
+
+# --------------------------------------------------------------------------------------------
+# The environment of one step, for running the action on the host (tests, benchmark)
+# --------------------------------------------------------------------------------------------
+
+
+class _Server(Protocol):
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def graphql_url(self) -> str: ...
+    @property
+    def server_url(self) -> str: ...
+
+
+def step_env(
+    server: _Server,
+    head: str,
+    output: Path,
+    summary: Path,
+    with_: Mapping[str, str],
+    github: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """`INPUT_*` (with `action.yml`'s defaults evaluated) and `GITHUB_*` as the runner sets
+    them for one step of `acme/models` at commit `head`, its API served by `server`.
+
+    `with_` keys may use `_` for `-` (`dry_run` for `dry-run`); `github` overrides the
+    context (e.g. `ref` for a tag push)."""
+    context = {
+        "sha": head,
+        "repository": "acme/models",
+        "token": "test-write-token",
+        "actor": "octocat",
+        "actor_id": "583231",
+        "ref": "refs/heads/main",
+        "api_url": server.api_url,
+        "graphql_url": server.graphql_url,
+        "server_url": server.server_url,
+        **(github or {}),
+    }
+    given = {k.replace("_", "-"): v for k, v in with_.items()}
+    inputs, _ = resolve_inputs(load_action(), given, {"github": context})
+    env = {input_env_name(k): v for k, v in inputs.items()}
+    return env | {
+        "GITHUB_ACTIONS": "true",
+        "CI": "true",
+        "GITHUB_REPOSITORY": context["repository"],
+        "GITHUB_SHA": context["sha"],
+        "GITHUB_REF": context["ref"],
+        "GITHUB_ACTOR": context["actor"],
+        "GITHUB_ACTOR_ID": context["actor_id"],
+        "GITHUB_API_URL": server.api_url,
+        "GITHUB_GRAPHQL_URL": server.graphql_url,
+        "GITHUB_SERVER_URL": server.server_url,
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }

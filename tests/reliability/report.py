@@ -28,7 +28,7 @@ LIMIT = s.DvcCase(
     "a flow sequence of mappings at the 512 KiB limit (untraced)",
     lambda size: s._flow_mappings(510 * 1024),
     "refused",
-    "not a YAML mapping",
+    "more than 20000 nodes",
 )
 
 
