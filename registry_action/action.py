@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import github_action_utils as gha
 
@@ -55,7 +55,6 @@ class Report:
     notice: str
     summary: str = ""
     failure: RegistryError | None = None  # after a success that must still fail the step
-    extra: list[str] = field(default_factory=list)
 
 
 def run(env: Mapping[str, str]) -> int:
