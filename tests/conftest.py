@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,3 +105,12 @@ def run_action(
         )
 
     return run
+
+
+def race(one: Callable[[str], None], args: list[str]) -> None:
+    """Run `one(arg)` for every arg in threads started together; wait for all."""
+    threads = [threading.Thread(target=one, args=(arg,)) for arg in args]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TOKEN, Run, gto_json
+from tests.conftest import TOKEN, Run, gto_json, race
 from tests.standin import Fault
 from tests.standin.gitrepo import commit, run_git, tag
 
@@ -265,11 +264,7 @@ def test_racing_runs_for_one_version_on_different_commits(standin: Any, git_repo
         except RegistryError as err:
             outcomes.append(err.title)
 
-    threads = [threading.Thread(target=one, args=(sha,)) for sha in commits]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(one, commits)
     assert outcomes.count("created") == 1
     assert set(outcomes) - {"created"} <= {"Version already registered"}
     assert annotated_tags(git_repo) == {"churn@v1.0.0": "tag"}
@@ -291,11 +286,7 @@ def test_racing_auto_bumps_end_with_distinct_versions(standin: Any, git_repo: Pa
         except RegistryError as err:
             versions.append(err.title)
 
-    threads = [threading.Thread(target=one, args=(sha,)) for sha in commits]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(one, commits)
     created = [v for v in versions if v.startswith("v")]
     assert len(created) == len(set(created))
     tags = annotated_tags(git_repo)

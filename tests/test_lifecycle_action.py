@@ -7,7 +7,6 @@ with what `command: parse` says about the tag it wrote, and gto reads the reposi
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
@@ -24,8 +23,8 @@ from registry_action.backends.github import GitHubBackend
 from registry_action.errors import RegistryError
 from registry_action.lifecycle import LifecycleRequest, run
 from registry_action.registry import Tagger
-from tests.conftest import TOKEN, Run
-from tests.standin.gitrepo import commit, run_git, tag
+from tests.conftest import TOKEN, Run, race
+from tests.standin.gitrepo import commit, run_git, tag, tag_targets
 
 RunAction = Callable[..., Run]
 ACTOR = ("octocat", "583231+octocat@users.noreply.github.com")
@@ -33,18 +32,6 @@ ACTOR = ("octocat", "583231+octocat@users.noreply.github.com")
 
 def head(repo: Path) -> str:
     return run_git(repo, "rev-parse", "HEAD")
-
-
-def tags(repo: Path) -> dict[str, str]:
-    """Every tag -> the commit it points at."""
-    out = run_git(
-        repo,
-        "for-each-ref",
-        "--format=%(refname:strip=2) %(objectname) %(*objectname)",
-        "refs/tags",
-    )
-    rows = (line.split(" ") for line in out.splitlines())
-    return {name: peeled or sha for name, sha, peeled in rows}
 
 
 def kinds(standin: Any) -> list[str]:
@@ -205,7 +192,7 @@ def test_assigning_an_unregistered_commit_registers_it_first_with_four_writes(
         "true",
     )
     assert "First registered churn@v1.1.0" in result.commands[-1].message
-    assert tags(git_repo) == {"churn@v1.0.0": a, "churn@v1.1.0": b, "churn#staging#1": b}
+    assert tag_targets(git_repo) == {"churn@v1.0.0": a, "churn@v1.1.0": b, "churn#staging#1": b}
     same_as_parse(run_action, result)
     # A re-run: one read, nothing written, the same outputs (created=false).
     again = step(run_action, standin, command="assign", model="churn", stage="staging")
@@ -225,7 +212,7 @@ def test_skip_registration_assigns_the_bare_commit(
     )
     assert kinds(standin) == ONE_TAG
     assert (result.outputs["tag"], result.outputs["version"]) == ("churn#dev#1", "")
-    assert tags(git_repo) == {"churn#dev#1": head(git_repo)}
+    assert tag_targets(git_repo) == {"churn#dev#1": head(git_repo)}
     assert f"Assigned stage dev to churn at {head(git_repo)[:12]}" in result.commands[-1].message
     same_as_parse(run_action, result)
 
@@ -251,7 +238,7 @@ def test_reruns_are_one_read_and_no_write(
         )
         assert again.commands[-1].message.endswith(f"({first.outputs['tag']}); nothing to do.")
     assert again.commands[-1].message.startswith("churn is already deprecated")
-    assert sorted(tags(git_repo)) == [
+    assert sorted(tag_targets(git_repo)) == [
         "churn#prod!#2",
         "churn#prod#1",
         "churn@deprecated",
@@ -293,7 +280,7 @@ def test_dry_run_writes_nothing_and_says_what_it_would(
     result = step(
         run_action, standin, command="assign", model="churn", stage="prod", dry_run="true"
     )
-    assert kinds(standin) == ["read"] and tags(git_repo) == {}
+    assert kinds(standin) == ["read"] and tag_targets(git_repo) == {}
     out = result.outputs
     assert (out["tag"], out["version"], out["created"], out["tag-sha"]) == (
         "churn#prod#1",
@@ -429,14 +416,10 @@ def test_racing_assignments_of_one_stage_take_distinct_counters(
         except RegistryError as err:
             outcomes.append(err.title)
 
-    threads = [threading.Thread(target=one, args=(sha,)) for sha in commits]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(one, commits)
     # Each loser of a counter re-read and took the next one.
     assert sorted(outcomes) == [f"churn#prod#{n}" for n in range(1, 5)], outcomes
-    assert {tags(git_repo)[t] for t in outcomes} == set(commits)
+    assert {tag_targets(git_repo)[t] for t in outcomes} == set(commits)
 
 
 # --- the action against gto on a copy of the same repository ------------------------------
@@ -474,8 +457,8 @@ def test_the_action_writes_what_gto_writes(
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("GIT_COMMITTER_DATE", "0 +0000")  # pygit2 declines; dulwich tags
             getattr(gto.api, command)(str(twin), "churn", **kw, **author)
-        assert tags(git_repo) == tags(twin)
-    assert tags(git_repo) == {
+        assert tag_targets(git_repo) == tag_targets(twin)
+    assert tag_targets(git_repo) == {
         "churn@v1.0.0": a,
         "churn@v1.0.1": b,
         "churn#prod#1": b,

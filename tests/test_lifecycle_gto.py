@@ -34,6 +34,7 @@ from registry_action.backends.git import GitBackend
 from registry_action.cli import main
 from registry_action.grammar import ModelName
 from registry_action.history import deprecation, model_stages, model_versions
+from tests.standin.gitrepo import tag_targets
 
 GTO = str(Path(sys.executable).with_name("gto"))
 CHURN = "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n"
@@ -68,18 +69,6 @@ class Clock:
     def __call__(self) -> int:
         self.now += 10
         return self.now
-
-
-def tags(repo: Path) -> dict[str, str]:
-    """Every tag -> the commit it points at."""
-    out = git(
-        repo,
-        "for-each-ref",
-        "--format=%(refname:strip=2) %(objectname) %(*objectname)",
-        "refs/tags",
-    )
-    rows = (line.split(" ") for line in out.splitlines())
-    return {name: peeled or sha for name, sha, peeled in rows}
 
 
 def gto_view(repo: Path) -> dict[str, Any]:
@@ -154,34 +143,34 @@ class Twins:
 
     def both(self, argv: list[str], **gto_kw: Any) -> tuple[dict[str, str], dict[str, str]]:
         """Both write; the same tags on the same commits, and GTO reads both alike."""
-        before = tags(self.ours)
+        before = tag_targets(self.ours)
         out = self.run_ours(*argv)
         assert isinstance(out, dict), out
         self.run_gto(argv[0], argv[1], **gto_kw)
         self.same()
-        new = {k: v for k, v in tags(self.ours).items() if k not in before}
+        new = {k: v for k, v in tag_targets(self.ours).items() if k not in before}
         assert out["created"] == "true" and out["tag"] in new
         assert out["commit"] == new[out["tag"]]
         return out, new
 
     def both_refuse(self, argv: list[str], text: str, **gto_kw: Any) -> str:
-        before = tags(self.ours)
+        before = tag_targets(self.ours)
         err = self.run_ours(*argv)
         assert isinstance(err, str) and text in err, err
         with pytest.raises(gto_errors.GTOException):
             self.run_gto(argv[0], argv[1], **gto_kw)
-        assert tags(self.ours) == before == tags(self.theirs)
+        assert tag_targets(self.ours) == before == tag_targets(self.theirs)
         return err
 
     def we_rerun_gto_refuses(self, argv: list[str], tag: str, **gto_kw: Any) -> dict[str, str]:
         """Deliberate: a re-run succeeds with created=false; GTO refuses. Neither writes."""
-        before = tags(self.ours)
+        before = tag_targets(self.ours)
         out = self.run_ours(*argv)
         assert isinstance(out, dict), out
         assert (out["created"], out["tag"]) == ("false", tag)
         with pytest.raises(gto_errors.GTOException):
             self.run_gto(argv[0], argv[1], **gto_kw)
-        assert tags(self.ours) == before == tags(self.theirs)
+        assert tag_targets(self.ours) == before == tag_targets(self.theirs)
         return out
 
     def gto_on_a_copy(self, command: str, **kw: Any) -> dict[str, str]:
@@ -193,11 +182,11 @@ class Twins:
             self.run_gto(command, repo=copy, **kw)
         finally:
             self.gto_clock.now = now
-        before = tags(self.theirs)
-        return {k: v for k, v in tags(copy).items() if k not in before}
+        before = tag_targets(self.theirs)
+        return {k: v for k, v in tag_targets(copy).items() if k not in before}
 
     def same(self) -> None:
-        assert tags(self.ours) == tags(self.theirs)
+        assert tag_targets(self.ours) == tag_targets(self.theirs)
         view = gto_view(self.ours)
         assert view == gto_view(self.theirs)
         mine = our_view(self.ours)
@@ -382,7 +371,7 @@ def test_assign_and_unassign_write_what_gto_writes(twins: Twins, base: Base) -> 
     with pytest.raises(gto_errors.WrongArgs, match="already in stage 'dev'"):
         twins.run_gto("assign", stage="dev", ref=d)
     twins.same()
-    assert tags(twins.ours)["churn@v0.1.2"] == d
+    assert tag_targets(twins.ours)["churn@v0.1.2"] == d
 
 
 def test_reassigning_after_an_unassignment(twins: Twins, base: Base) -> None:
@@ -489,7 +478,7 @@ def test_several_versions_on_a_commit_are_refused_like_gto(twins: Twins, base: B
     shutil.copytree(twins.theirs, copy)
     with pytest.raises(gto_errors.ManyVersions):
         gto.api.assign(str(copy), "churn", "prod", version="v0.0.1")  # after writing its tag
-    assert "churn#prod#1" in tags(copy)
+    assert "churn#prod#1" in tag_targets(copy)
     with pytest.raises(gto_errors.ManyVersions):
         gto.api.show(str(copy), "churn")
     err = twins.run_ours("assign", "churn", "--stage", "prod", "--version", "v0.0.1")
@@ -594,7 +583,7 @@ def test_model_in_a_folder(twins: Twins, base: Base) -> None:
     )
     twins.both(["deregister", name, "--version", "v0.0.1"], version="v0.0.1")
     twins.both(["deprecate", name])
-    assert tags(twins.ours)["cv=pool-segmentation@deprecated"] == base.c
+    assert tag_targets(twins.ours)["cv=pool-segmentation@deprecated"] == base.c
 
 
 # --- the gto command line itself ---------------------------------------------------------
@@ -635,8 +624,8 @@ def test_against_the_gto_command_line(
         capsys.readouterr()
         assert main([*mine, "--repo", str(ours), "--json"]) == 0, capsys.readouterr().err
         gto_cli(theirs, *theirs_argv)
-        assert tags(ours) == tags(theirs)
-    assert tags(ours) == {
+        assert tag_targets(ours) == tag_targets(theirs)
+    assert tag_targets(ours) == {
         "churn@v0.0.1": base.a,
         "churn@v0.1.0": base.b,
         "churn@v0.1.1": base.c,

@@ -70,3 +70,15 @@ def tag(
     else:
         run_git(repo, "tag", name, sha)
     return run_git(repo, "rev-parse", f"refs/tags/{name}")
+
+
+def tag_targets(repo: Path | str) -> dict[str, str]:
+    """Every tag -> the commit it points at (annotated tags peeled)."""
+    out = run_git(
+        repo,
+        "for-each-ref",
+        "--format=%(refname:strip=2) %(objectname) %(*objectname)",
+        "refs/tags",
+    )
+    rows = (line.split(" ") for line in out.splitlines())
+    return {name: peeled or sha for name, sha, peeled in rows}
