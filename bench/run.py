@@ -51,6 +51,7 @@ if __name__ == "__main__":
 from tests.container.runner import parse_file_command, step_env  # noqa: E402
 from tests.standin import StandIn  # noqa: E402
 from tests.standin.gitrepo import GIT_ENV, run_git  # noqa: E402
+from tests.standin.pytest_plugin import ROOT_DVC_YAML as DVC_YAML  # noqa: E402
 
 MODEL = "churn"
 TOKEN = "test-write-token"
@@ -71,15 +72,6 @@ SCENARIOS: tuple[tuple[int, int, bool], ...] = (
 GTO_SLOW = 1_000  # above this many tags one `gto register` takes tens of seconds: run it once
 QUICK_GTO = 100  # --quick runs `gto register` only up to this many tags
 
-DVC_YAML = """\
-artifacts:
-  churn:
-    path: models/churn.pkl
-    type: model
-    desc: Churn model
-    labels:
-    - tabular
-"""
 
 OPERATIONS = ("register", "re-run", "dry run", "parse", "refusal")
 PAGE = 100  # tags per GraphQL page (refs(first: 100))

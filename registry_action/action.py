@@ -140,7 +140,7 @@ def _register(inputs: Inputs, env: Mapping[str, str]) -> Report:
     else:
         notice = f"{out['tag']} is already registered on {out['commit']}; nothing to do."
         state = "Already registered"
-    report = Report(out, notice, summary(result.facts, state))
+    report = Report(out, notice, summary(result.facts, out, state))
     if workflow and result.created:
         ref = inputs.get("dispatch-ref") or result.plan.default_branch
         fields = {"model": out["name"], "version": out["version"], "tag": out["tag"]}
@@ -184,7 +184,7 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     what = f" {out['version']}" if out["version"] else ""
     stage = f" to {facts.stage}" if facts.stage else ""
     notice = f"{tag.tag}: {facts.event.value} of {out['name']}{what}{stage} on {facts.commit}."
-    return Report(out, notice, summary(facts, f"Parsed {facts.event.value}"))
+    return Report(out, notice, summary(facts, out, f"Parsed {facts.event.value}"))
 
 
 def _empty() -> dict[str, str]:
@@ -252,7 +252,7 @@ def _lifecycle(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report
         if registered is not None and (registered.created or dry_run):
             first = "would register" if dry_run else "registered"
             notice += f" First {first} {registered.plan.tag} on {registered.plan.commit}."
-        return Report(out, notice, summary(facts, state))
+        return Report(out, notice, summary(facts, out, state))
 
     return handle
 
@@ -267,9 +267,8 @@ COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
 # -- presentation ----------------------------------------------------------------------------
 
 
-def summary(facts: Facts, state: str) -> str:
-    """The job summary: what the tag records, and the model's version history."""
-    out = outputs(facts)
+def summary(facts: Facts, out: dict[str, str], state: str) -> str:
+    """The job summary: what the tag records (`out`: its outputs), and the version history."""
     web = facts.web_url
     version = (
         f"`{out['version']}`{' (latest)' if facts.is_latest else ''}" if out["version"] else "-"

@@ -107,6 +107,19 @@ def run_action(
     return run
 
 
+@pytest.fixture
+def lab(
+    standin: Any,
+    git_repo: Path,
+    run_action: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
+    """The reliability suites' runner (tests/reliability/harness.py) over these fixtures."""
+    from tests.reliability.harness import lab_from_fixtures
+
+    return lab_from_fixtures(standin, git_repo, run_action, monkeypatch)
+
+
 def race(one: Callable[[str], None], args: list[str]) -> None:
     """Run `one(arg)` for every arg in threads started together; wait for all."""
     threads = [threading.Thread(target=one, args=(arg,)) for arg in args]

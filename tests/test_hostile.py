@@ -9,13 +9,9 @@ stdout holds only the commands the action emits. The scenarios live in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import Run
-from tests.reliability.harness import Lab, lab_from_fixtures
+from tests.reliability.harness import Lab
 from tests.reliability.scenarios import (
     DVC_CASES,
     DvcCase,
@@ -28,19 +24,8 @@ from tests.reliability.scenarios import (
     nul_inputs,
     token_scenario,
 )
-from tests.standin import StandIn
 
 SIZE = 8 * 1024  # the scalable dvc.yaml cases; the report runs them larger
-
-
-@pytest.fixture
-def lab(
-    standin: StandIn,
-    git_repo: Path,
-    run_action: Callable[..., Run],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Lab:
-    return lab_from_fixtures(standin, git_repo, run_action, monkeypatch)
 
 
 def test_register_inputs_are_refused_before_any_request_or_round_trip_through_gto(

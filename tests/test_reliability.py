@@ -8,14 +8,12 @@ also make the figures: `.venv/bin/python -m tests.reliability.report`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
 
-from tests.conftest import Run
-from tests.reliability.harness import Lab, lab_from_fixtures
+from tests.reliability.harness import Lab
 from tests.reliability.scenarios import (
     FAMILIES,
     FAULT_CASES,
@@ -26,17 +24,6 @@ from tests.reliability.scenarios import (
     fault_scenario,
     race_scenario,
 )
-from tests.standin import StandIn
-
-
-@pytest.fixture
-def lab(
-    standin: StandIn,
-    git_repo: Path,
-    run_action: Callable[..., Run],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Lab:
-    return lab_from_fixtures(standin, git_repo, run_action, monkeypatch)
 
 
 def params(cases: Iterable[Any]) -> list[Any]:
