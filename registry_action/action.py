@@ -8,23 +8,21 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import github_action_utils as gha
 
-from . import lifecycle
+from . import wording
+from .backend import BOT, Tagger
 from .backends.github import GitHubBackend
 from .errors import BackendError, InvalidInput, RegistryError
-from .lifecycle import Command, LifecycleRequest
-from .outputs import OUTPUT_KEYS, Facts, outputs
-from .parse import parse, tag_of
-from .registry import Request, Tagger, register
+from .outputs import empty_outputs, outputs
+from .request import Command, Request
 
-BOT = Tagger("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
 _REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
 _WORKFLOW = re.compile(r"[0-9]+|[A-Za-z0-9._-]+\.ya?ml")
-HISTORY_ROWS = 20
 
 
 class Inputs:
@@ -101,58 +99,61 @@ def _backend(inputs: Inputs, env: Mapping[str, str]) -> GitHubBackend:
     token = inputs.get("token")
     if not token:
         raise InvalidInput("No token was given.", "Set token: ${{ github.token }} (the default).")
-    return GitHubBackend(
-        repository,
-        token,
-        env.get("GITHUB_API_URL") or "https://api.github.com",
-        env.get("GITHUB_GRAPHQL_URL", ""),
-    )
+    return GitHubBackend.from_env(repository, token, env)
 
 
-# -- register --------------------------------------------------------------------------------
+# -- register, assign, unassign, deregister, deprecate ---------------------------------------
 
 
-def _register(inputs: Inputs, env: Mapping[str, str]) -> Report:
-    request = Request.parse(
-        model=inputs.get("model"),
-        version=inputs.get("version"),
-        bump=inputs.get("bump"),
-        commit=inputs.get("commit") or env.get("GITHUB_SHA", ""),
-        message=inputs.get("message"),
-        force=inputs.flag("force"),
-        require_annotation=inputs.flag("require-annotation"),
-        tagger=_tagger(inputs, env),
-    )
-    dry_run = inputs.flag("dry-run")
-    workflow = inputs.get("dispatch-workflow")
-    if workflow and not _WORKFLOW.fullmatch(workflow):
-        raise InvalidInput(
-            f"dispatch-workflow {workflow!r} is not a workflow file name or id.",
-            "Give the file name (deploy.yml) or the numeric id of a workflow, or leave it empty.",
+def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
+    def handle(inputs: Inputs, env: Mapping[str, str]) -> Report:
+        from .backends import utc_iso
+        from .write import run
+
+        request = Request.parse(
+            command,
+            model=inputs.get("model"),
+            commit=inputs.get("commit") or env.get("GITHUB_SHA", ""),
+            tagger=_tagger(inputs, env),
+            version=inputs.get("version"),
+            bump=inputs.get("bump"),
+            stage=inputs.get("stage"),
+            message=inputs.get("message"),
+            force=inputs.flag("force"),
+            stages=inputs.get("stages"),
+            skip_registration=inputs.flag("skip-registration"),
+            require_annotation=inputs.flag("require-annotation"),
         )
-    backend = _backend(inputs, env)
-    result = register(backend, request, dry_run=dry_run)
-    out = result.outputs
-    if dry_run:
-        notice, state = f"Dry run: would register {out['tag']} on {out['commit']}.", "Dry run"
-    elif result.created:
-        notice, state = f"Registered {out['tag']} on {out['commit']}.", "Registered"
-    else:
-        notice = f"{out['tag']} is already registered on {out['commit']}; nothing to do."
-        state = "Already registered"
-    report = Report(out, notice, summary(result.facts, out, state))
-    if workflow and result.created:
-        ref = inputs.get("dispatch-ref") or result.plan.default_branch
-        fields = {"model": out["name"], "version": out["version"], "tag": out["tag"]}
-        try:
-            backend.dispatch(workflow, ref, fields | {"commit": out["commit"]})
-            report.notice += f" Started workflow {workflow} on {ref}."
-        except BackendError as err:
-            report.failure = BackendError(
-                f"{out['tag']} was created, but starting workflow {workflow} failed: {err}",
-                "Start it from the Actions tab, or give the job `actions: write`.",
+        dry_run = inputs.flag("dry-run")
+        workflow = inputs.get("dispatch-workflow") if command is Command.REGISTER else ""
+        if workflow and not _WORKFLOW.fullmatch(workflow):
+            raise InvalidInput(
+                f"dispatch-workflow {workflow!r} is not a workflow file name or id.",
+                "Give the file name (deploy.yml) or the numeric id of a workflow, or leave it "
+                "empty.",
             )
-    return report
+        backend = _backend(inputs, env)
+        result = run(backend, request, now=utc_iso(time.time()), dry_run=dry_run)
+        out, facts = result.outputs, result.facts
+        planned = dry_run and result.plan.create
+        notice, state = wording.written(command, facts, created=result.created, planned=planned)
+        if result.registration is not None:
+            notice += wording.registered_first(result.registration.facts, dry_run=dry_run)
+        report = Report(out, notice, wording.summary(facts, out, state))
+        if workflow and result.created:
+            ref = inputs.get("dispatch-ref") or result.plan.state.snapshot.default_branch
+            fields = {"model": out["name"], "version": out["version"], "tag": out["tag"]}
+            try:
+                backend.dispatch(workflow, ref, fields | {"commit": out["commit"]})
+                report.notice += f" Started workflow {workflow} on {ref}."
+            except BackendError as err:
+                report.failure = BackendError(
+                    f"{out['tag']} was created, but starting workflow {workflow} failed: {err}",
+                    "Start it from the Actions tab, or give the job `actions: write`.",
+                )
+        return report
+
+    return handle
 
 
 def _tagger(inputs: Inputs, env: Mapping[str, str]) -> Tagger:
@@ -170,141 +171,31 @@ def _tagger(inputs: Inputs, env: Mapping[str, str]) -> Tagger:
 
 
 def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
+    from .parse import parse, tag_of
+
     ref = inputs.get("ref") or env.get("GITHUB_REF", "")
     tag = tag_of(ref)
     backend = _backend(inputs, env)
     if tag is None:
-        return Report(_empty(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
+        return Report(empty_outputs(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
     facts = parse(backend, tag)
     if facts is None:
         return Report(
-            _empty(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
+            empty_outputs(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
         )
     out = outputs(facts)
-    what = f" {out['version']}" if out["version"] else ""
-    stage = f" to {facts.stage}" if facts.stage else ""
-    notice = f"{tag.tag}: {facts.event.value} of {out['name']}{what}{stage} on {facts.commit}."
-    return Report(out, notice, summary(facts, out, f"Parsed {facts.event.value}"))
-
-
-def _empty() -> dict[str, str]:
-    """Every output key, empty: a foreign ref is no error, and `event` is ''."""
-    return dict.fromkeys(OUTPUT_KEYS, "") | {"labels": "[]", "json": "{}"}
-
-
-# -- assign, unassign, deregister, deprecate -------------------------------------------------
-
-# Per command: the summary's state when the tag was written and when it was there already,
-# and the notice for each ({what}: the model and version; {stage}: the stage).
-_WORDS = {
-    Command.ASSIGN: (
-        ("Assigned", "Already assigned"),
-        ("Assigned stage {stage} to {what}", "{what} is already in stage {stage}"),
-    ),
-    Command.UNASSIGN: (
-        ("Unassigned", "Already unassigned"),
-        ("Unassigned stage {stage} from {what}", "Stage {stage} is already unassigned from {what}"),
-    ),
-    Command.DEREGISTER: (
-        ("Deregistered", "Already deregistered"),
-        ("Deregistered {what}", "{what} is already deregistered"),
-    ),
-    Command.DEPRECATE: (
-        ("Deprecated", "Already deprecated"),
-        ("Deprecated {what}", "{what} is already deprecated"),
-    ),
-}
-
-
-def _lifecycle(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
-    def handle(inputs: Inputs, env: Mapping[str, str]) -> Report:
-        request = LifecycleRequest.parse(
-            command,
-            model=inputs.get("model"),
-            commit=inputs.get("commit") or env.get("GITHUB_SHA", ""),
-            tagger=_tagger(inputs, env),
-            version=inputs.get("version"),
-            stage=inputs.get("stage"),
-            message=inputs.get("message"),
-            force=inputs.flag("force"),
-            stages=inputs.get("stages"),
-            skip_registration=inputs.flag("skip-registration"),
-            bump=inputs.get("bump"),
-            require_annotation=inputs.flag("require-annotation"),
-        )
-        dry_run = inputs.flag("dry-run")
-        result = lifecycle.run(_backend(inputs, env), request, dry_run=dry_run)
-        out, facts = result.outputs, result.facts
-        # A stage on an unregistered commit has no version: name the commit instead.
-        what = out["name"] + (f" {out['version']}" if out["version"] else "")
-        if facts.stage and not out["version"]:
-            what += f" at {facts.commit[:12]}"
-        (done, already), (did, was) = _WORDS[command]
-        if dry_run and result.plan.create:
-            notice, state = f"Dry run: would create {out['tag']} on {out['commit']}.", "Dry run"
-        elif result.created:
-            did = did.format(what=what, stage=facts.stage)
-            notice, state = f"{did}: created {out['tag']} on {out['commit']}.", done
-        else:
-            was = was.format(what=what, stage=facts.stage)
-            notice, state = f"{was} ({out['tag']}); nothing to do.", already
-        registered = result.registration
-        if registered is not None and (registered.created or dry_run):
-            first = "would register" if dry_run else "registered"
-            notice += f" First {first} {registered.plan.tag} on {registered.plan.commit}."
-        return Report(out, notice, summary(facts, out, state))
-
-    return handle
+    summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
+    return Report(out, wording.parsed(facts), summary)
 
 
 COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
-    "register": _register,
+    "register": _write(Command.REGISTER),
     "parse": _parse,
-    **{command.value: _lifecycle(command) for command in Command},
+    **{command.value: _write(command) for command in Command if command != "register"},
 }
 
 
-# -- presentation ----------------------------------------------------------------------------
-
-
-def summary(facts: Facts, out: dict[str, str], state: str) -> str:
-    """The job summary: what the tag records (`out`: its outputs), and the version history."""
-    web = facts.web_url
-    version = (
-        f"`{out['version']}`{' (latest)' if facts.is_latest else ''}" if out["version"] else "-"
-    )
-    rows = [
-        f"### {state}: `{facts.tag}`",
-        "",
-        "| | |",
-        "|---|---|",
-        f"| Model | `{facts.model.full}` |",
-        f"| Version | {version} |",
-        *([f"| Stage | `{facts.stage}` |"] if facts.stage else []),
-        f"| Commit | {_commit_link(facts.commit, web)} |",
-        f"| Tag | {_link(facts.tag, out['tag-url'])} |",
-        f"| Latest version | `{out['latest-version'] or '-'}` |",
-        "",
-        "| Version | Commit | Date | |",
-        "|---|---|---|---|",
-    ]
-    history = facts.history
-    for v in history[:HISTORY_ROWS]:
-        mark = "latest" if v.version.text == out["latest-version"] else ""
-        mark = mark if v.active else "deregistered"
-        date = v.tag.date or ("this run" if v.version == facts.version else "")
-        rows.append(f"| `{v.version}` | {_commit_link(v.commit, web)} | {date} | {mark} |")
-    if len(history) > HISTORY_ROWS:
-        rows.append(f"\n… and {len(history) - HISTORY_ROWS} older versions.")
-    return "\n".join(rows) + "\n"
-
-
-def _commit_link(sha: str, web: str) -> str:
-    return _link(sha[:12], f"{web}/commit/{sha}" if web else "")
-
-
-def _link(text: str, url: str) -> str:
-    return f"[`{text}`]({url})" if url else f"`{text}`"
+# -- annotations -----------------------------------------------------------------------------
 
 
 def _redact(text: str, token: str) -> str:
@@ -317,8 +208,7 @@ def _refuse(
     title, message = title or err.title, _redact(str(err), token)
     gha.error(message, title=title, file=err.file or None, line=err.line)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
-        text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        gha.append_job_summary(f"### {title}\n\n{text}\n\n{note}\n")
+        gha.append_job_summary(wording.refusal(title, message, note))
 
 
 def main() -> int:

@@ -2,14 +2,16 @@
 
 The file comes from the repository, so the loader refuses what could hurt a runner:
 oversized input, aliases ("billion laughs"), deep nesting and duplicate names. Scalars
-stay strings (YAML 1.2 reads `on` as a name, not a boolean; DVC does the same).
+stay strings (YAML 1.2 reads `on` as a name, not a boolean; DVC does the same), except
+YAML 1.2's plain nulls (`~`, `null`, nothing), which are None as GTO's loader reads them.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import yaml
@@ -17,10 +19,12 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
 
 from .errors import AnnotationError
+from .grammar import ModelName
 
 MAX_BYTES = 512 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 20_000  # bounds the parse's time and memory well below what 512 KiB allows
+_NULL_TAG, _STR_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
 # What a backend hands over for a file it could not read as text (git text has no NUL).
 NOT_TEXT = "\x00"
 TOO_LARGE = "\x00\x00"
@@ -34,7 +38,6 @@ class Annotation:
     type: str = ""
     description: str = ""
     labels: tuple[str, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def labels_json(self) -> str:
@@ -66,6 +69,8 @@ class _BoundedLoader(yaml.BaseLoader):
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == _NULL_TAG:  # a key is a name: `null:` declares a model "null"
+                key_node.tag = _STR_TAG
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str):
                 raise ConstructorError(
@@ -79,6 +84,11 @@ class _BoundedLoader(yaml.BaseLoader):
     def _refuse(self, problem: str) -> NoReturn:
         mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
         raise ConstructorError(None, None, problem, mark)
+
+
+# YAML 1.2's core-schema null, for plain (unquoted) values only: `"~"` stays a string.
+_BoundedLoader.add_implicit_resolver(_NULL_TAG, re.compile(r"^(?:~|null|Null|NULL|)$"), None)
+_BoundedLoader.add_constructor(_NULL_TAG, lambda loader, node: None)
 
 
 def load_yaml(text: str, source: str) -> Any:
@@ -139,8 +149,8 @@ def declared_models(text: str, source: str) -> dict[str, Any]:
         return {}
     if not isinstance(document, dict):
         raise AnnotationError(f"{source} is not a YAML mapping.", "Fix the file.", file=source)
-    artifacts = document.get("artifacts", {})
-    if artifacts in (None, ""):
+    artifacts = document.get("artifacts")
+    if artifacts is None:
         return {}
     if not isinstance(artifacts, dict):
         raise AnnotationError(
@@ -153,11 +163,10 @@ def annotation_for(name: str, folder: str, text: str | None, source: str) -> Ann
     """The model's annotation from its dvc.yaml text; None when not declared there."""
     if text is None:
         return None
-    entry = declared_models(text, source).get(name)
-    if entry is None:
+    declared = declared_models(text, source)
+    if name not in declared:
         return None
-    if entry == "":
-        entry = {}
+    entry = declared[name] or {}  # `churn:` alone declares the model with no fields
     if not isinstance(entry, dict):
         raise AnnotationError(
             f"Model {name!r} in {source} is not a mapping.", "Fix the file.", file=source
@@ -169,18 +178,16 @@ def annotation_for(name: str, folder: str, text: str | None, source: str) -> Ann
             "Fix the file.",
             file=source,
         )
-    path = entry.get("path", "")
+    path = entry.get("path") or ""
     if not isinstance(path, str):
         raise AnnotationError(
             f"'path' of {name!r} in {source} is not a string.", "Fix the file.", file=source
         )
-    meta = entry.get("meta") or {}
     return Annotation(
         path=_repository_path(folder, path),
         type=_text(entry.get("type")),
         description=_text(entry.get("desc")),
         labels=tuple(labels),
-        meta=meta if isinstance(meta, dict) else {},
     )
 
 
@@ -193,3 +200,35 @@ def _repository_path(folder: str, path: str) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def model_annotation(
+    model: ModelName, text: str | None, commit: str, *, required: bool
+) -> Annotation | None:
+    """The model's annotation from its dvc.yaml at `commit` (`text`; None when absent).
+
+    `required`: refuse a model that dvc.yaml does not declare, or a dvc.yaml that cannot be
+    read. Otherwise those only mean no annotation.
+    """
+    source = model.annotation_path
+    try:
+        annotation = annotation_for(model.name, model.folder, text, source)
+    except AnnotationError:
+        if required:
+            raise
+        return None
+    if annotation is not None or not required:
+        return annotation
+    if text is None:
+        raise AnnotationError(
+            f"{source} does not exist at commit {commit}, so {model.full} is not declared there.",
+            f"Declare it under 'artifacts:' in {source}, or set require-annotation: false.",
+            file=source,
+        )
+    declared = sorted(declared_models(text, source))
+    raise AnnotationError(
+        f"Model {model.name!r} is not declared under 'artifacts:' in {source} at commit "
+        f"{commit}. Declared there: {', '.join(declared) if declared else 'none'}.",
+        f"Fix the name, declare the model in {source}, or set require-annotation: false.",
+        file=source,
+    )

@@ -17,16 +17,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import lifecycle
-from .action import BOT
-from .backends.git import GitBackend
-from .backends.github import GitHubBackend
+from .backend import BOT, Backend, Tagger
+from .backends import utc_iso
 from .errors import RegistryError
-from .lifecycle import Command, LifecycleRequest
-from .registry import Backend, Request, Tagger, register
+from .request import Command, Request
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,45 +117,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args.dir)
         backend: Backend
         if args.github:
-            env = os.environ
-            backend = GitHubBackend(
-                args.github,
-                env.get("GITHUB_TOKEN", ""),
-                env.get("GITHUB_API_URL") or "https://api.github.com",
-                env.get("GITHUB_GRAPHQL_URL", ""),
-            )
+            from .backends.github import GitHubBackend
+
+            token = os.environ.get("GITHUB_TOKEN", "")
+            backend = GitHubBackend.from_env(args.github, token, os.environ)
             tagger = BOT
         else:
+            from .backends.git import GitBackend
+
             backend = GitBackend(args.repo, push_remote=args.push)
             tagger = _git_tagger(args.repo)
-        if args.command == "register":
-            request = Request.parse(
-                model=args.model,
-                version=args.version,
-                bump=args.bump,
-                commit=args.commit,
-                message=args.message,
-                force=args.force,
-                require_annotation=args.require_annotation,
-                tagger=tagger,
-            )
-            result = register(backend, request, dry_run=args.dry_run).outputs
-        else:
-            change = LifecycleRequest.parse(
-                args.command,
-                model=args.model,
-                commit=args.commit,
-                tagger=tagger,
-                version=getattr(args, "version", ""),
-                stage=getattr(args, "stage", ""),
-                message=args.message,
-                force=args.force,
-                stages=getattr(args, "stages", ""),
-                skip_registration=getattr(args, "skip_registration", False),
-                bump=getattr(args, "bump", "patch"),
-                require_annotation=getattr(args, "require_annotation", True),
-            )
-            result = lifecycle.run(backend, change, dry_run=args.dry_run).outputs
+        request = Request.parse(
+            args.command,
+            model=args.model,
+            commit=args.commit,
+            tagger=tagger,
+            version=getattr(args, "version", ""),
+            bump=getattr(args, "bump", "patch"),
+            stage=getattr(args, "stage", ""),
+            message=args.message,
+            force=args.force,
+            stages=getattr(args, "stages", ""),
+            skip_registration=getattr(args, "skip_registration", False),
+            require_annotation=getattr(args, "require_annotation", True),
+        )
+        from .write import run
+
+        now = utc_iso(time.time())
+        result = run(backend, request, now=now, dry_run=args.dry_run).outputs
     except RegistryError as err:
         print(f"error: {err.title}: {err}", file=sys.stderr)
         return 1

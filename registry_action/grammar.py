@@ -34,13 +34,29 @@ class Event(StrEnum):
     DEPRECATION = "deprecation"
 
 
-TAG_PATTERNS: dict[Event, re.Pattern[str]] = {
-    Event.REGISTRATION: re.compile(rf"{_IN_TAG}@(?P<version>{VERSION}){_COUNTER}"),
-    Event.DEREGISTRATION: re.compile(rf"{_IN_TAG}@(?P<version>{VERSION})!{_COUNTER}"),
-    Event.ASSIGNMENT: re.compile(rf"{_IN_TAG}#(?P<stage>{NAME}){_COUNTER}"),
-    Event.UNASSIGNMENT: re.compile(rf"{_IN_TAG}#(?P<stage>{NAME})!{_COUNTER}"),
-    Event.DEPRECATION: re.compile(rf"{_IN_TAG}@deprecated{_COUNTER}"),
+# One template per event: the regular expressions that read tags and `format_tag`, which
+# writes them, both come from here. `{counter}` is the optional `#N`.
+TEMPLATES: dict[Event, str] = {
+    Event.REGISTRATION: "{model}@{version}{counter}",
+    Event.DEREGISTRATION: "{model}@{version}!{counter}",
+    Event.ASSIGNMENT: "{model}#{stage}{counter}",
+    Event.UNASSIGNMENT: "{model}#{stage}!{counter}",
+    Event.DEPRECATION: "{model}@deprecated{counter}",
 }
+_FIELDS = {
+    "model": _IN_TAG,
+    "version": rf"(?P<version>{VERSION})",
+    "stage": rf"(?P<stage>{NAME})",
+    "counter": _COUNTER,
+}
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)  # literal, field, literal, field, ...
+    return re.compile("".join(_FIELDS[p] if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+
+
+TAG_PATTERNS: dict[Event, re.Pattern[str]] = {e: _pattern(t) for e, t in TEMPLATES.items()}
 FULLNAME_RE = re.compile(FULLNAME)
 NAME_RE = re.compile(NAME)
 
@@ -75,7 +91,7 @@ class ModelName:
             )
         model = cls(match["dir"] or "", match["name"])
         # The tag must be a git ref too: the name grammar lets `..` or `.x` through.
-        probe = f"refs/tags/{model.in_tag}@v0.0.0"
+        probe = "refs/tags/" + format_tag(Event.REGISTRATION, model, version="v0.0.0")
         if not is_valid_ref(probe):
             raise InvalidName(
                 f"Model name {text!r} cannot be a git tag.",
@@ -92,10 +108,15 @@ class ModelName:
         return f"{self.dir}={self.name}" if self.dir else self.name
 
     @property
+    def folder(self) -> str:
+        """The folder of the model's dvc.yaml, relative to the repository root ('' for it)."""
+        folder = self.dir.strip("/")
+        return "" if folder == "." else folder
+
+    @property
     def annotation_path(self) -> str:
         """Repository path of the dvc.yaml that declares this model."""
-        folder = self.dir.strip("/")
-        return f"{folder}/dvc.yaml" if folder and folder != "." else "dvc.yaml"
+        return f"{self.folder}/dvc.yaml" if self.folder else "dvc.yaml"
 
 
 @dataclass(frozen=True)
@@ -129,39 +150,32 @@ def parse_tag(tag: str) -> RegistryTag | None:
     return None
 
 
-def registration_tag(model: ModelName, version: str) -> str:
-    """The tag GTO writes to register `version` of `model`."""
-    return f"{model.in_tag}@{version}"
+def format_tag(
+    event: Event,
+    model: ModelName,
+    *,
+    version: str = "",
+    stage: str = "",
+    counter: int | None = None,
+) -> str:
+    """The tag for one event, spelled by its template (without `#N` when `counter` is None)."""
+    count = "" if counter is None else f"#{counter}"
+    return TEMPLATES[event].format(model=model.in_tag, version=version, stage=stage, counter=count)
+
+
+def _prefix(model: ModelName, event: Event) -> str:
+    """What every `event` tag of `model` starts with: its template up to the next field."""
+    return model.in_tag + TEMPLATES[event].removeprefix("{model}").partition("{")[0]
 
 
 def tag_prefix(model: ModelName) -> str:
-    """Every version tag of `model` starts with this."""
-    return f"{model.in_tag}@"
+    """Every version tag of `model` (registrations, deregistrations, deprecations) starts so."""
+    return _prefix(model, Event.REGISTRATION)
 
 
 def stage_prefix(model: ModelName) -> str:
     """Every stage tag of `model` starts with this."""
-    return f"{model.in_tag}#"
-
-
-def _counted(tag: str, counter: int | None) -> str:
-    return tag if counter is None else f"{tag}#{counter}"
-
-
-def assignment_tag(model: ModelName, stage: str, counter: int) -> str:
-    return f"{stage_prefix(model)}{stage}#{counter}"
-
-
-def unassignment_tag(model: ModelName, stage: str, counter: int) -> str:
-    return f"{stage_prefix(model)}{stage}!#{counter}"
-
-
-def deregistration_tag(model: ModelName, version: str, counter: int | None = None) -> str:
-    return _counted(f"{model.in_tag}@{version}!", counter)
-
-
-def deprecation_tag(model: ModelName, counter: int | None = None) -> str:
-    return _counted(f"{model.in_tag}@deprecated", counter)
+    return _prefix(model, Event.ASSIGNMENT)
 
 
 def check_stage(stage: str) -> str:

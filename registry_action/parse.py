@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from .annotations import annotation_for
+from .backend import Backend, TagInfo
 from .errors import CommitNotFound
-from .grammar import Event, RegistryTag, parse_tag
-from .history import model_versions
-from .outputs import Facts
-from .registry import Backend, Snapshot
-from .versions import Version
+from .grammar import RegistryTag, parse_tag
+from .outputs import Facts, facts
+from .view import ModelView
 
 
 def tag_of(ref: str) -> RegistryTag | None:
@@ -21,8 +20,13 @@ def tag_of(ref: str) -> RegistryTag | None:
     return parse_tag(ref)
 
 
-def describe(tag: RegistryTag, snapshot: Snapshot) -> Facts | None:
-    """The facts of a registry tag as read; None when it is lightweight (GTO ignores those)."""
+def parse(backend: Backend, tag: RegistryTag) -> Facts | None:
+    """One read: the tag peeled to its commit, the model's versions, dvc.yaml there.
+
+    None when the tag is lightweight (GTO ignores those).
+    """
+    model = tag.model
+    snapshot = backend.read(model, f"refs/tags/{tag.tag}")
     if not snapshot.commit:
         raise CommitNotFound(
             f"Tag {tag.tag} was not found in the repository.",
@@ -30,41 +34,11 @@ def describe(tag: RegistryTag, snapshot: Snapshot) -> Facts | None:
         )
     if not snapshot.tag_sha:
         return None
-    return facts(tag, snapshot)
-
-
-def facts(tag: RegistryTag, snapshot: Snapshot, *, created: bool = False) -> Facts:
-    """What `tag` on `snapshot.commit` records, given the model's tags (which include it)."""
-    model = tag.model
-    versions = model_versions(model, snapshot.tags)
-    history = tuple(sorted(versions.values(), key=lambda v: v.version, reverse=True))
-    version: Version | None = None
-    if tag.version:
-        version = Version.parse(tag.version)
-    elif tag.event in (Event.ASSIGNMENT, Event.UNASSIGNMENT):
-        # A stage is assigned to a commit: the version is the one registered there.
-        at_commit = [v for v in history if v.commit == snapshot.commit]
-        active = [v for v in at_commit if v.active] or at_commit
-        version = active[0].version if active else None
-    folder = model.dir.strip("/")
-    annotation = annotation_for(model.name, folder, snapshot.annotation, model.annotation_path)
-    below = [v.version for v in history if v.active and version is not None and v.version < version]
-    return Facts(
-        event=tag.event,
-        model=model,
-        tag=tag.tag,
-        version=version,
-        commit=snapshot.commit,
-        tag_sha=snapshot.tag_sha,
-        created=created,
-        history=history,
-        previous=max(below, default=None),
-        annotation=annotation,
-        web_url=snapshot.web_url,
-        stage=tag.stage,
+    view = ModelView.of(model, snapshot.tags)
+    # The read lists the model's version tags; a stage tag is this one, as the ref showed it.
+    found = next((t for t in view.tags if t.name == tag.tag), None)
+    info = found or TagInfo(tag.tag, snapshot.commit, annotated=True, sha=snapshot.tag_sha)
+    annotation = annotation_for(
+        model.name, model.folder, snapshot.annotation, model.annotation_path
     )
-
-
-def parse(backend: Backend, tag: RegistryTag) -> Facts | None:
-    """One read of the repository: the tag peeled to its commit, the model's versions, dvc.yaml."""
-    return describe(tag, backend.read(tag.model, f"refs/tags/{tag.tag}"))
+    return facts(view, info, annotation=annotation, web_url=snapshot.web_url)

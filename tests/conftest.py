@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 from registry_action import action
+from registry_action.backend import Backend
+from registry_action.request import Request
+from registry_action.write import Outcome, run
 from tests.container.runner import (
     WorkflowCommand,
     parse_file_command,
@@ -25,8 +28,14 @@ from tests.container.runner import (
 pytest_plugins = ["tests.standin.pytest_plugin", "tests.github_http"]
 
 ROOT = Path(__file__).resolve().parent.parent
+NOW = "2026-06-01T12:00:00Z"  # the shell's clock, for runs the tests call directly
 TOKEN = "test-write-token"
 GTO = str(Path(sys.executable).with_name("gto"))  # the referee, from this environment
+
+
+def register(backend: Backend, request: Request, *, dry_run: bool = False) -> Outcome:
+    """Run one write command as a shell would, at `NOW`."""
+    return run(backend, request, now=NOW, dry_run=dry_run)
 
 
 def gto_json(repo: Path, *args: str) -> Any:

@@ -235,8 +235,10 @@ def test_lost_answer_to_the_ref_post_still_makes_one_tag(
 
 
 def test_ghes_prefix(tmp_path: Path, git_repo: Path, run_action_factory: Any = None) -> None:
+    from registry_action.backend import Tagger
     from registry_action.backends.github import GitHubBackend
-    from registry_action.registry import Request, Tagger, register
+    from registry_action.request import Request
+    from tests.conftest import register
     from tests.standin import StandIn
 
     with StandIn(git_repo, prefix="/api/v3") as ghes:
@@ -247,9 +249,11 @@ def test_ghes_prefix(tmp_path: Path, git_repo: Path, run_action_factory: Any = N
 
 
 def test_racing_runs_for_one_version_on_different_commits(standin: Any, git_repo: Path) -> None:
+    from registry_action.backend import Tagger
     from registry_action.backends.github import GitHubBackend
     from registry_action.errors import RegistryError
-    from registry_action.registry import Request, Tagger, register
+    from registry_action.request import Request
+    from tests.conftest import register
 
     commits = [commit(git_repo, {f"f{i}": str(i)}, f"c{i}") for i in range(6)]
     outcomes: list[str] = []
@@ -271,9 +275,11 @@ def test_racing_runs_for_one_version_on_different_commits(standin: Any, git_repo
 
 
 def test_racing_auto_bumps_end_with_distinct_versions(standin: Any, git_repo: Path) -> None:
+    from registry_action.backend import Tagger
     from registry_action.backends.github import GitHubBackend
     from registry_action.errors import RegistryError
-    from registry_action.registry import Request, Tagger, register
+    from registry_action.request import Request
+    from tests.conftest import register
 
     commits = [commit(git_repo, {f"f{i}": str(i)}, f"c{i}") for i in range(4)]
     versions: list[str] = []

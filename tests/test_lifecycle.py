@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
+from registry_action.backend import Snapshot, Tagger, TagInfo
+from registry_action.config import config_stages
 from registry_action.errors import (
     CommitNotFound,
     InvalidInput,
@@ -23,22 +25,12 @@ from registry_action.errors import (
     VersionNotFound,
 )
 from registry_action.grammar import Event, ModelName
-from registry_action.history import (
-    TagInfo,
-    deprecation,
-    greatest_counter,
-    model_stages,
-    newest_event,
-)
-from registry_action.lifecycle import (
-    LifecycleRequest,
-    Plan,
-    config_stages,
-    decide,
-    parse_stages,
-    run,
-)
-from registry_action.registry import ATTEMPTS, Snapshot, Tagger
+from registry_action.request import Request, parse_stages
+from registry_action.view import ModelView
+from registry_action.write import ATTEMPTS, Outcome, Plan
+from registry_action.write import decide as decide_at
+from registry_action.write import run as run_at
+from tests.conftest import NOW
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
 SHA = "f" * 40
@@ -48,8 +40,16 @@ CHURN = ModelName.parse("churn")
 
 
 def tag(name: str, commit: str = A, second: int = 0, annotated: bool = True) -> TagInfo:
-    date = f"2026-01-01T00:00:{second:02d}Z"
-    return TagInfo(name, commit, SHA if annotated else "", date if annotated else "")
+    sha, date = (SHA, f"2026-01-01T00:00:{second:02d}Z") if annotated else ("", "")
+    return TagInfo(name, commit, annotated=annotated, sha=sha, date=date)
+
+
+def decide(request: Request, snapshot: Snapshot) -> Plan:
+    return decide_at(request, snapshot, NOW)
+
+
+def run(backend: Racing, request: Request, *, dry_run: bool = False) -> Outcome:
+    return run_at(backend, request, now=NOW, dry_run=dry_run)
 
 
 REGISTERED = (tag("churn@v1.0.0", A, 1), tag("churn@v1.1.0", B, 2))
@@ -59,11 +59,11 @@ def snap(*tags: TagInfo, commit: str = A, config: str | None = None) -> Snapshot
     return Snapshot(commit, DVC, tags, "https://github.test/acme/models", config=config)
 
 
-def req(command: str, **kw: object) -> LifecycleRequest:
+def req(command: str, **kw: object) -> Request:
     kw.setdefault("model", "churn")
     kw.setdefault("commit", A)
     kw.setdefault("tagger", TAGGER)
-    return LifecycleRequest.parse(command, **kw)  # type: ignore[arg-type]
+    return Request.parse(command, **kw)  # type: ignore[arg-type]
 
 
 def plan(command: str, *tags: TagInfo, config: str | None = None, **kw: object) -> Plan:
@@ -135,7 +135,7 @@ def test_assign_by_commit_and_a_message() -> None:
 def test_assign_when_already_in_the_stage_is_a_rerun_unless_forced() -> None:
     assigned = tag("churn#prod#3", A, 5)
     again = plan("assign", *REGISTERED, assigned, stage="prod", version="v1.0.0")
-    assert (again.create, again.tag, again.existing) == (False, "churn#prod#3", assigned)
+    assert (again.create, again.tag, again.made) == (False, "churn#prod#3", assigned)
     forced = plan("assign", *REGISTERED, assigned, stage="prod", version="v1.0.0", force=True)
     assert (forced.create, forced.tag) == (True, "churn#prod#4")
 
@@ -149,10 +149,14 @@ def test_assign_after_an_unassignment_writes() -> None:
 
 def test_assign_of_an_unregistered_commit_plans_a_registration() -> None:
     chosen = plan("assign", *REGISTERED, stage="prod", commit=C, bump="minor")
-    assert chosen.registration is not None and chosen.tag == ""
-    assert (chosen.registration.commit, chosen.registration.bump) == (C, "minor")
+    assert chosen.first is not None and (chosen.first.tag, chosen.first.commit) == (
+        "churn@v1.2.0",
+        C,
+    )
+    assert (chosen.tag, chosen.commit) == ("churn#prod#1", C)
+    assert chosen.message == "Assigning stage prod to artifact churn version v1.2.0"
     skipped = plan("assign", *REGISTERED, stage="prod", commit=C, skip_registration=True)
-    assert (skipped.registration, skipped.tag, skipped.commit) == (None, "churn#prod#1", C)
+    assert (skipped.first, skipped.tag, skipped.commit) == (None, "churn#prod#1", C)
     assert skipped.message == f"Assigning stage prod to artifact churn version {C}"
 
 
@@ -262,7 +266,7 @@ def test_deregister_rules() -> None:
     assert plan("deregister", *REGISTERED, commit=A).tag == "churn@v1.0.0!"
     gone = tag("churn@v1.1.0!", B, 9)
     again = plan("deregister", *REGISTERED, gone, version="v1.1.0")
-    assert (again.create, again.existing) == (False, gone)
+    assert (again.create, again.made) == (False, gone)
     # Studio registered it again after that: GTO's plain spelling is taken, count instead.
     back = tag("churn@v1.1.0#4", B, 10)
     assert plan("deregister", *REGISTERED, gone, back, version="v1.1.0").tag == "churn@v1.1.0!#5"
@@ -305,29 +309,40 @@ def test_deprecate_a_model_with_no_tags() -> None:
 # -- history -------------------------------------------------------------------------------
 
 
-def test_stage_state_is_the_newest_event_by_date_then_counter() -> None:
+def view(*tags: TagInfo) -> ModelView:
+    return ModelView.of(CHURN, tags)
+
+
+def test_stage_state_is_the_newest_event_with_gtos_tie_break() -> None:
+    # GTO (VStage.is_active) takes the first of `assignments + unassignments` newest first:
+    # within one second an unassignment wins, whatever the counters say.
     same_second = (tag("churn#prod#1", A, 5), tag("churn#prod!#2", A, 5), tag("churn#prod#3", A, 5))
-    states = model_stages(CHURN, same_second)
-    assert states[(A, "prod")].assigned and states[(A, "prod")].tag.name == "churn#prod#3"
+    states = view(*same_second).stages
+    assert not states[(A, "prod")].assigned and states[(A, "prod")].tag.name == "churn#prod!#2"
+    assigned = view(tag("churn#prod#1", A, 5), tag("churn#prod#3", A, 5)).stages[(A, "prod")]
+    assert assigned.assigned and assigned.tag.name == "churn#prod#3"  # the last by name
     later = (tag("churn#prod#9", A, 5), tag("churn#prod!#2", A, 6))
-    assert not model_stages(CHURN, later)[(A, "prod")].assigned
+    assert not view(*later).stages[(A, "prod")].assigned
+    assert view(tag("churn#prod!#2", A, 5), tag("churn#prod#9", A, 6)).stages[(A, "prod")].assigned
     ignored = (tag("churn#prod#1", A, annotated=False), tag("fraud#prod#2", A, 9))
-    assert model_stages(CHURN, ignored) == {}
+    assert view(*ignored).stages == {}
 
 
 def test_counter_and_newest_event() -> None:
     tags = (tag("churn@v1.0.0", A, 9), tag("churn#prod#4", A, 1), tag("churn@v0.1.0#12", B, 0))
-    assert greatest_counter(CHURN, tags) == 12
-    assert greatest_counter(CHURN, ()) == 0
-    newest = newest_event(CHURN, tags)
-    assert newest is not None and newest[0].name == "churn@v1.0.0"
-    assert newest_event(CHURN, tags, lambda t: t.event is Event.ASSIGNMENT) is not None
+    assert view(*tags).counter == 12
+    assert view().counter == 0
+    newest = view(*tags).newest
+    assert newest is not None and newest.tag.name == "churn@v1.0.0"
+    assert view(*tags).newest_of(Event.ASSIGNMENT) is not None
 
 
-def test_a_deprecation_in_the_same_second_as_another_event_holds() -> None:
+def test_a_deprecation_in_the_same_second_as_another_event_does_not_hold_as_in_gto() -> None:
+    # GTO lists deprecations before the versions' events, so a tie goes to the version.
     tags = (tag("churn#prod!#2", A, 5), tag("churn@deprecated", A, 5))
-    assert deprecation(CHURN, tags) is not None
-    assert deprecation(CHURN, (*tags, tag("churn#prod#3", A, 6))) is None
+    assert view(*tags).deprecation is None
+    assert view(tag("churn#prod!#2", A, 4), tag("churn@deprecated", A, 5)).deprecation is not None
+    assert view(*tags, tag("churn@deprecated#3", A, 6)).deprecation is not None
 
 
 # -- run: races ------------------------------------------------------------------------------
@@ -347,19 +362,19 @@ class Racing:
         self.reads += 1
         return self.snapshot
 
-    def create_tag(self, name: str, commit: str, message: str, tagger: Tagger) -> str:
+    def create_tag(self, name: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
         if self.losses:
             self.losses -= 1
             self.snapshot = replace(self.snapshot, tags=(*self.snapshot.tags, tag(name, B, 59)))
             raise TagExists(name)
         self.created.append(name)
-        return SHA
+        return TagInfo(name, commit, annotated=True, sha=SHA, date=NOW)
 
 
 def test_a_lost_counter_is_read_again_and_the_next_one_taken() -> None:
     backend = Racing(snap(*REGISTERED), losses=2)
     outcome = run(backend, req("assign", stage="prod", version="v1.0.0"))
-    assert (outcome.created, outcome.attempts, backend.reads) == (True, 3, 3)
+    assert (outcome.created, backend.reads) == (True, 3)
     assert backend.created == ["churn#prod#3"] and outcome.outputs["tag"] == "churn#prod#3"
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
-from datetime import datetime, tzinfo
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,12 +17,12 @@ import dulwich.porcelain.tag as dulwich_tag
 import gto.api
 import pytest
 
+from registry_action.backend import Tagger
 from registry_action.backends import github as github_backend
 from registry_action.backends.github import GitHubBackend
 from registry_action.errors import RegistryError
-from registry_action.lifecycle import LifecycleRequest, run
-from registry_action.registry import Tagger
-from tests.conftest import TOKEN, Run, race
+from registry_action.request import Request
+from tests.conftest import TOKEN, Run, race, register
 from tests.standin.gitrepo import commit, run_git, tag, tag_targets
 
 RunAction = Callable[..., Run]
@@ -59,12 +58,8 @@ def clocks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
 
     tick = ticker(ours)
 
-    class Clock(datetime):
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> Clock:
-            return cls.fromtimestamp(tick(), tz)
-
-    monkeypatch.setattr(github_backend, "datetime", Clock)
+    clock = SimpleNamespace(time=lambda: float(tick()), sleep=time.sleep, monotonic=time.monotonic)
+    monkeypatch.setattr(github_backend, "time", clock)
     monkeypatch.setattr(dulwich_tag, "time", SimpleNamespace(time=ticker(theirs)))
     return tick  # the action's clock, for tags a test makes between its runs
 
@@ -408,11 +403,11 @@ def test_racing_assignments_of_one_stage_take_distinct_counters(
 
     def one(sha: str) -> None:
         backend = GitHubBackend("acme/models", TOKEN, standin.api_url, standin.graphql_url)
-        request = LifecycleRequest.parse(
+        request = Request.parse(
             "assign", model="churn", stage="prod", commit=sha, tagger=Tagger("a", "a@b.c")
         )
         try:
-            outcomes.append(run(backend, request).outputs["tag"])
+            outcomes.append(register(backend, request).outputs["tag"])
         except RegistryError as err:
             outcomes.append(err.title)
 

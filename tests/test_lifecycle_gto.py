@@ -33,7 +33,7 @@ from registry_action.backends import git as git_backend
 from registry_action.backends.git import GitBackend
 from registry_action.cli import main
 from registry_action.grammar import ModelName
-from registry_action.history import deprecation, model_stages, model_versions
+from registry_action.view import ModelView
 from tests.standin.gitrepo import tag_targets
 
 GTO = str(Path(sys.executable).with_name("gto"))
@@ -98,11 +98,11 @@ def our_view(repo: Path, name: str = "churn") -> dict[str, Any]:
     """The same facts as this project reads them."""
     model = ModelName.parse(name)
     read = GitBackend(repo).read(model, "HEAD", stages=True)
-    versions = model_versions(model, read.tags)
+    view = ModelView.of(model, read.tags)
     return {
-        "active": bool(versions) and deprecation(model, read.tags) is None,
-        "versions": {k: (v.commit, v.active) for k, v in versions.items()},
-        "stages": {k: s.assigned for k, s in model_stages(model, read.tags).items()},
+        "active": bool(view.versions) and view.deprecation is None,
+        "versions": {k: (v.commit, v.active) for k, v in view.versions.items()},
+        "stages": {k: s.assigned for k, s in view.stages.items()},
     }
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from registry_action.backend import Snapshot, Tagger, TagInfo, check_commit
 from registry_action.errors import (
     AnnotationError,
     CommitNotFound,
@@ -17,17 +18,11 @@ from registry_action.errors import (
     VersionAlreadyRegistered,
     VersionExistsForCommit,
 )
-from registry_action.grammar import ModelName
-from registry_action.history import TagInfo
-from registry_action.registry import (
-    ATTEMPTS,
-    Request,
-    Snapshot,
-    Tagger,
-    check_commit,
-    decide,
-    register,
-)
+from registry_action.grammar import ModelName, parse_tag
+from registry_action.request import Request
+from registry_action.write import ATTEMPTS, Plan
+from registry_action.write import decide as decide_at
+from tests.conftest import NOW, register
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
 TAGGER = Tagger("Octo Cat", "1+octocat@users.noreply.github.com")
@@ -45,7 +40,18 @@ artifacts:
 def tag(
     name: str, commit: str, date: str = "2026-01-01T00:00:00Z", annotated: bool = True
 ) -> TagInfo:
-    return TagInfo(name, commit, ("f" * 40) if annotated else "", date if annotated else "")
+    sha, date = ("f" * 40, date) if annotated else ("", "")
+    return TagInfo(name, commit, annotated=annotated, sha=sha, date=date)
+
+
+def decide(request: Request, snapshot: Snapshot) -> Plan:
+    return decide_at(request, snapshot, NOW)
+
+
+def version_of(plan: Plan) -> str:
+    parsed = parse_tag(plan.tag)
+    assert parsed is not None
+    return parsed.version
 
 
 def snap(*tags: TagInfo, commit: str = A, annotation: str | None = DVC) -> Snapshot:
@@ -104,7 +110,7 @@ def test_nul_in_message_is_refused() -> None:
 )
 def test_first_version_by_bump(bump: str, first: str) -> None:
     plan = decide(req(bump=bump), snap())
-    assert (plan.create, plan.tag, plan.version.text) == (True, f"churn@{first}", first)
+    assert (plan.create, plan.tag, version_of(plan)) == (True, f"churn@{first}", first)
 
 
 def test_bump_from_greatest_active_version_by_semver_not_date() -> None:
@@ -114,16 +120,16 @@ def test_bump_from_greatest_active_version_by_semver_not_date() -> None:
         tag("churn@v1.9.0", B, "2026-01-03T00:00:00Z"),
         tag("fraud@v9.0.0", B),
     )
-    assert decide(req(), snap(*tags)).version.text == "v1.10.1"
-    assert decide(req(bump="minor"), snap(*tags)).version.text == "v1.11.0"
-    assert decide(req(bump="major"), snap(*tags)).version.text == "v2.0.0"
+    assert version_of(decide(req(), snap(*tags))) == "v1.10.1"
+    assert version_of(decide(req(bump="minor"), snap(*tags))) == "v1.11.0"
+    assert version_of(decide(req(bump="major"), snap(*tags))) == "v2.0.0"
 
 
 def test_prereleases_count_for_greatest() -> None:
     tags = (tag("churn@v1.0.0", B), tag("churn@v2.0.0-rc.1", C))
     plan = decide(req(), snap(*tags))
-    assert plan.previous is not None and plan.previous.text == "v2.0.0-rc.1"
-    assert plan.version.text == "v2.0.1"  # GTO bumps with semver, which drops the prerelease
+    assert plan.state.view.latest is not None and plan.state.view.latest.text == "v2.0.0-rc.1"
+    assert version_of(plan) == "v2.0.1"  # GTO bumps with semver, which drops the prerelease
 
 
 def test_deregistered_versions_are_not_bumped_from_and_their_names_are_skipped() -> None:
@@ -133,19 +139,19 @@ def test_deregistered_versions_are_not_bumped_from_and_their_names_are_skipped()
         tag("churn@v1.0.1!", C, "2026-01-02T00:00:00Z"),
     )
     plan = decide(req(), snap(*tags))
-    assert plan.previous is not None and plan.previous.text == "v1.0.0"
-    assert plan.version.text == "v1.0.2"
+    assert plan.state.view.latest is not None and plan.state.view.latest.text == "v1.0.0"
+    assert version_of(plan) == "v1.0.2"
 
 
 def test_studio_counter_spelling_is_read() -> None:
     plan = decide(req(), snap(tag("churn@v0.3.0#7", B)))
-    assert plan.version.text == "v0.3.1"
+    assert version_of(plan) == "v0.3.1"
     with pytest.raises(VersionAlreadyRegistered, match=B):
         decide(req(version="v0.3.0"), snap(tag("churn@v0.3.0#7", B)))
 
 
 def test_lightweight_tags_are_ignored_like_gto_does() -> None:
-    assert decide(req(), snap(tag("churn@v5.0.0", B, annotated=False))).version.text == "v0.0.1"
+    assert version_of(decide(req(), snap(tag("churn@v5.0.0", B, annotated=False)))) == "v0.0.1"
 
 
 def test_lightweight_tag_holding_the_exact_name_is_a_clear_refusal() -> None:
@@ -155,9 +161,9 @@ def test_lightweight_tag_holding_the_exact_name_is_a_clear_refusal() -> None:
 
 def test_tags_of_other_models_and_folders_do_not_count() -> None:
     tags = (tag("churn-v2@v3.0.0", B), tag("cv=churn@v4.0.0", B), tag("churn#prod#3", B))
-    assert decide(req(), snap(*tags)).version.text == "v0.0.1"
+    assert version_of(decide(req(), snap(*tags))) == "v0.0.1"
     cv = decide(req("cv:churn", require_annotation=False), snap(*tags))
-    assert (cv.tag, cv.version.text) == ("cv=churn@v4.0.1", "v4.0.1")
+    assert (cv.tag, version_of(cv)) == ("cv=churn@v4.0.1", "v4.0.1")
 
 
 # -- explicit versions -----------------------------------------------------------------------
@@ -179,12 +185,16 @@ def test_explicit_version_that_was_deregistered_is_refused() -> None:
 
 
 def test_lower_versions_may_be_registered_and_are_not_latest() -> None:
-    plan = decide(req(version="v0.9.0"), snap(tag("churn@v1.0.0", B)))
+    tags = (tag("churn@v0.5.0", C), tag("churn@v1.0.0", B))
+    plan = decide(req(version="v0.9.0"), snap(*tags))
     assert plan.create
-    result = register(_Fixed(snap(tag("churn@v1.0.0", B))), req(version="v0.9.0"), dry_run=True)
+    result = register(_Fixed(snap(*tags)), req(version="v0.9.0"), dry_run=True)
     assert result.outputs["is-latest"] == "false"
     assert result.outputs["latest-version"] == "v1.0.0"
-    assert result.outputs["previous-version"] == "v1.0.0"
+    # The greatest active version lower than this one, not the latest before the run.
+    assert result.outputs["previous-version"] == "v0.5.0"
+    alone = register(_Fixed(snap(tags[1])), req(version="v0.9.0"), dry_run=True)
+    assert alone.outputs["previous-version"] == ""
 
 
 def test_commit_with_an_active_version_refuses_another_unless_forced() -> None:
@@ -206,7 +216,7 @@ def test_reregistered_after_deregistration_by_date_is_active() -> None:
         tag("churn@v1.0.0!", A, "2026-01-01T00:00:00Z"),
         tag("churn@v1.0.0#3", A, "2026-01-02T00:00:00Z"),
     )
-    assert decide(req(), snap(*tags, commit=B)).version.text == "v1.0.1"
+    assert version_of(decide(req(), snap(*tags, commit=B))) == "v1.0.1"
 
 
 # -- re-runs ---------------------------------------------------------------------------------
@@ -214,17 +224,17 @@ def test_reregistered_after_deregistration_by_date_is_active() -> None:
 
 def test_rerun_of_explicit_version_on_same_commit_creates_nothing() -> None:
     plan = decide(req(version="v1.0.0"), snap(tag("churn@v1.0.0", A)))
-    assert not plan.create and plan.existing is not None and plan.tag == "churn@v1.0.0"
+    assert not plan.create and plan.made == tag("churn@v1.0.0", A)
 
 
 def test_rerun_of_bump_on_commit_that_holds_a_version_reports_it() -> None:
     plan = decide(req(), snap(tag("churn@v1.0.0", A), tag("churn@v1.1.0", B)))
-    assert not plan.create and plan.version.text == "v1.0.0"
+    assert not plan.create and version_of(plan) == "v1.0.0"
 
 
 def test_forced_bump_on_commit_that_holds_a_version_registers_the_next() -> None:
     plan = decide(req(force=True), snap(tag("churn@v1.0.0", A)))
-    assert plan.create and plan.version.text == "v1.0.1"
+    assert plan.create and version_of(plan) == "v1.0.1"
 
 
 # -- commit and annotation -------------------------------------------------------------------
@@ -309,23 +319,25 @@ class _Fixed:
     def __init__(self, *reads: Snapshot, lose: int = 0) -> None:
         self.reads = list(reads)
         self.lose = lose
+        self.count = 0  # reads
         self.created: list[str] = []
 
-    def read(self, model: ModelName, commit: str) -> Snapshot:
+    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+        self.count += 1
         return self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
 
-    def create_tag(self, tag_name: str, commit: str, message: str, tagger: Tagger) -> str:
+    def create_tag(self, tag_name: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
         if self.lose:
             self.lose -= 1
             raise TagExists(tag_name)
         self.created.append(tag_name)
-        return "e" * 40
+        return TagInfo(tag_name, commit, annotated=True, sha="e" * 40, date=NOW)
 
 
 def test_auto_bump_that_loses_a_race_rereads_and_takes_the_next_version() -> None:
     backend = _Fixed(snap(), snap(tag("churn@v0.0.1", B)), lose=1)
     result = register(backend, req())
-    assert backend.created == ["churn@v0.0.2"] and result.attempts == 2
+    assert backend.created == ["churn@v0.0.2"] and backend.count == 2 and result.created
 
 
 def test_explicit_version_that_loses_a_race_names_the_winner() -> None:

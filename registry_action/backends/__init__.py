@@ -1,6 +1,6 @@
 """Repository backends: the GitHub API (the action) and a local git clone (the command line).
 
-Both implement `registry_action.registry.Backend`.
+Both implement `registry_action.backend.Backend`.
 """
 
 from __future__ import annotations
@@ -8,8 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
-def utc_iso(text: str) -> str:
-    """A tagger date as `YYYY-MM-DDTHH:MM:SSZ`, so dates from either backend compare as text."""
-    if not text:
+def utc_iso(when: str | float) -> str:
+    """A tagger date (ISO 8601 text, or seconds since the epoch) as `YYYY-MM-DDTHH:MM:SSZ`,
+    so dates from either backend and the shell's clock compare as text."""
+    if when == "":
         return ""
-    return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(when, str):
+        moment = datetime.fromisoformat(when)
+    else:
+        moment = datetime.fromtimestamp(when, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,10 +8,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..backend import CONFIG_FILE, Snapshot, Tagger, TagInfo
 from ..errors import BackendError, TagExists
 from ..grammar import ModelName, stage_prefix, tag_prefix
-from ..history import TagInfo
-from ..registry import CONFIG_FILE, Snapshot, Tagger
 from . import utc_iso
 
 _ZERO = "0" * 40
@@ -24,7 +23,6 @@ _FORMAT = "%00".join(
         "%(*objecttype)",
         "%(*objectname)",
         "%(taggerdate:iso-strict)",
-        "%(contents)",
     ]
 )
 
@@ -96,18 +94,19 @@ class GitBackend:
         for record in out.split("\x00\n"):
             if not record:
                 continue
-            name, kind, sha, peeled_kind, peeled, date, message = record.split("\x00")
+            name, kind, sha, peeled_kind, peeled, date = record.split("\x00")
             if kind == "commit":
-                tags.append(TagInfo(name=name, commit=sha))
+                tags.append(TagInfo(name, sha))
             elif kind == "tag" and peeled_kind == "commit":
-                tags.append(TagInfo(name, peeled, sha, utc_iso(date), message))
+                tags.append(TagInfo(name, peeled, annotated=True, sha=sha, date=utc_iso(date)))
         return tags
 
-    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> str:
+    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
         # Same two steps as the GitHub API: a tag object, then a ref created only if absent.
+        now = int(self._clock())
         body = (
             f"object {commit}\ntype commit\ntag {tag}\n"
-            f"tagger {tagger.name} <{tagger.email}> {int(self._clock())} +0000\n\n{message}"
+            f"tagger {tagger.name} <{tagger.email}> {now} +0000\n\n{message}"
         )
         if not body.endswith("\n"):
             body += "\n"
@@ -124,4 +123,4 @@ class GitBackend:
                     f"Pushing {tag} to {self.push_remote} failed: {pushed.stderr.strip()}",
                     "The local tag was removed; fix the remote and run again.",
                 )
-        return sha
+        return TagInfo(tag, commit, annotated=True, sha=sha, date=utc_iso(now))

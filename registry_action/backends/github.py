@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -19,6 +18,7 @@ import requests
 from github import Auth, GithubException
 
 from ..annotations import NOT_TEXT, TOO_LARGE
+from ..backend import CONFIG_FILE, Snapshot, Tagger, TagInfo
 from ..errors import (
     AuthError,
     BackendError,
@@ -27,8 +27,6 @@ from ..errors import (
     TagExists,
 )
 from ..grammar import ModelName, stage_prefix, tag_prefix
-from ..history import TagInfo
-from ..registry import CONFIG_FILE, Snapshot, Tagger
 from . import utc_iso
 
 API_VERSION = "2022-11-28"
@@ -76,7 +74,7 @@ fragment Tags on RefConnection {
     target {
       __typename
       oid
-      ... on Tag { message tagger { date } target { __typename oid } }
+      ... on Tag { tagger { date } target { __typename oid } }
     }
   }
 }
@@ -96,8 +94,9 @@ class GitHubBackend:
         api_url: str = "https://api.github.com",
         graphql_url: str = "",
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        timer: Callable[[], float] | None = None,
     ) -> None:
         self.owner, _, self.name = repository.partition("/")
         self.repository = repository
@@ -112,10 +111,21 @@ class GitHubBackend:
         )
         self._requester = client.requester
         self._graphql_url = graphql_url or self._requester.graphql_url
-        self._sleep = sleep
-        self._clock = clock
+        self._sleep = sleep or time.sleep
+        self._clock = clock or time.time  # wall time: tagger dates, Retry-After, limit resets
         self._waited = 0.0
-        self._started = clock()
+        self._timer = timer or time.monotonic  # elapsed time, for the deadline
+        self._started = self._timer()
+
+    @classmethod
+    def from_env(cls, repository: str, token: str, env: Mapping[str, str]) -> GitHubBackend:
+        """The backend for `repository` on the server the environment names (GHES too)."""
+        return cls(
+            repository,
+            token,
+            env.get("GITHUB_API_URL") or "https://api.github.com",
+            env.get("GITHUB_GRAPHQL_URL", ""),
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -205,8 +215,8 @@ class GitHubBackend:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> str:
-        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
+        date = utc_iso(self._clock())
         body = {
             "tag": tag,
             "message": message,
@@ -222,15 +232,17 @@ class GitHubBackend:
                 "GitHub answered the tag-object POST without a tag sha; no tag was made.",
                 "A proxy may have answered instead of GitHub; re-run the job later.",
             )
+        made = TagInfo(tag, commit, annotated=True, sha=sha, date=date)
         ref = {"ref": f"refs/tags/{tag}", "sha": sha}
         for attempt in range(1, MAX_TRIES + 1):
             failure: GithubException | None = None
             try:
                 self._post("git/refs", ref)
-                return sha
+                return made
             except GithubException as err:
                 if err.status == 422 and "already exists" in _message(err).lower():
-                    return self._settle(tag, sha)  # maybe a lost answer to our own earlier try
+                    self._settle(tag, sha)  # maybe a lost answer to our own earlier try
+                    return made
                 if not self._transient(err):
                     raise self._refusal(err, tag, commit) from None
                 failure = err
@@ -239,7 +251,8 @@ class GitHubBackend:
             # The answer was lost or failed: the ref may or may not exist now. Never post
             # blindly: read it, and post again only when it is certainly absent.
             if self._ref_sha(tag) is not None:
-                return self._settle(tag, sha)
+                self._settle(tag, sha)
+                return made
             if attempt < MAX_TRIES:
                 headers = _headers(failure) if failure else {}
                 what = str(failure.status) if failure else "with a lost answer"
@@ -265,11 +278,10 @@ class GitHubBackend:
         except requests.RequestException as err:
             raise BackendError(f"GitHub could not be reached: {type(err).__name__}.") from None
 
-    def _settle(self, tag: str, ours: str) -> str:
-        """The ref exists: ours if it points at our tag object, else the race is lost."""
+    def _settle(self, tag: str, ours: str) -> None:
+        """The ref exists: fine if it points at our tag object, else the race is lost."""
         if self._ref_sha(tag) != ours:
             raise TagExists(tag)
-        return ours
 
     def _ref_sha(self, tag: str) -> str | None:
         """The object `refs/tags/TAG` points at; None when there is no such ref."""
@@ -337,7 +349,7 @@ class GitHubBackend:
             wait = told
         elif headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
             wait = max(0.0, float(headers["x-ratelimit-reset"]) - self._clock()) + 1
-        elapsed = self._clock() - self._started
+        elapsed = self._timer() - self._started
         if self._waited + wait > WAIT_BUDGET or elapsed + wait > DEADLINE:
             raise BackendError(
                 f"GitHub kept answering {what}; the next retry would wait {wait:.0f} s, past "
@@ -409,14 +421,14 @@ def _peel(obj: dict[str, Any] | None) -> str:
 def _tag(node: dict[str, Any]) -> TagInfo:
     target = node["target"]
     if target["__typename"] == "Commit":
-        return TagInfo(name=node["name"], commit=target["oid"])
+        return TagInfo(node["name"], target["oid"])
     tagger = target.get("tagger") or {}
     return TagInfo(
-        name=node["name"],
-        commit=_peel(target),
+        node["name"],
+        _peel(target),
+        annotated=True,
         sha=target["oid"],
         date=utc_iso(tagger.get("date") or ""),
-        message=target.get("message") or "",
     )
 
 

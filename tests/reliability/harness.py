@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 
-from registry_action import action
 from registry_action.backends import github as github_backend
 from registry_action.backends.github import GitHubBackend
 from tests.conftest import TOKEN, Run
@@ -112,7 +111,15 @@ class Lab:
         mp = self.monkeypatch
         mp.setattr(github_backend, "TIMEOUT", TIMEOUT)
         # action.py builds its backend with the real time.sleep; give it the virtual clock.
-        mp.setattr(action, "GitHubBackend", self.backend_class)
+        mp.setattr(
+            GitHubBackend,
+            "from_env",
+            staticmethod(
+                lambda repository, token, env: self.backend_class(
+                    repository, token, env["GITHUB_API_URL"], env["GITHUB_GRAPHQL_URL"]
+                )
+            ),
+        )
         # Count requests the stand-in is still serving (a delayed answer outlives a timeout).
         lock = threading.Lock()
         serve = self.standin._serve
@@ -132,6 +139,7 @@ class Lab:
     def backend_class(self, *args: Any, **kwargs: Any) -> GitHubBackend:
         kwargs.setdefault("sleep", self.clock.sleep)
         kwargs.setdefault("clock", self.clock.time)
+        kwargs.setdefault("timer", self.clock.time)
         backend = GitHubBackend(*args, **kwargs)
         if self.request_timeout is not None:
             # PyGithub takes whole seconds (TIMEOUT is patched to 1); its requester holds the

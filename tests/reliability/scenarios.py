@@ -33,13 +33,15 @@ from gto.tag import parse_name
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry_action import action, annotations
+from registry_action import action, annotations, write
+from registry_action.backend import Tagger
 from registry_action.backends import github as github_backend
 from registry_action.errors import RegistryError
 from registry_action.grammar import ModelName
 from registry_action.outputs import OUTPUT_KEYS
-from registry_action.registry import ATTEMPTS, Registration, Request, Tagger, register
-from tests.conftest import TOKEN, Run
+from registry_action.request import Request
+from registry_action.write import ATTEMPTS
+from tests.conftest import TOKEN, Run, register
 from tests.container.runner import input_env_name, parse_file_command, parse_workflow_commands
 from tests.github_http import error_text
 from tests.standin import Fault
@@ -529,7 +531,7 @@ RACE_CASES = [
 class Raced:
     request: Request
     kind: str = ""  # "created", "re-run", an error title, or "crash"
-    registration: Registration | None = None
+    registration: write.Outcome | None = None
     error: BaseException | None = None
 
 
@@ -592,7 +594,7 @@ def race_scenario(lab: Lab, case: RaceCase, gto_cli: bool = False) -> Outcome:
     made = [r for r in results if r.kind == "created"]
     ok = [r for r in results if r.registration is not None]
     expected = [
-        Expected(reg.plan.tag, reg.plan.commit, reg.tag_sha, r.request.message)
+        Expected(reg.plan.tag, reg.plan.commit, reg.tag.sha, r.request.message)
         for r in made
         if (reg := r.registration) is not None
     ]
@@ -618,12 +620,12 @@ def race_scenario(lab: Lab, case: RaceCase, gto_cli: bool = False) -> Outcome:
     elif case.same_commit:
         out.check(len(made) == 1, f"{len(made)} runs created a tag")
         out.check(len(ok) == case.runs, f"only {len(ok)} of {case.runs} runs succeeded")
-        shas = {r.registration.tag_sha for r in ok if r.registration}
+        shas = {r.registration.tag.sha for r in ok if r.registration}
         out.check(len(shas) == 1, f"the runs report {len(shas)} different tag objects")
     elif case.models:
         out.check(len(made) == case.runs, f"only {len(made)} of {case.runs} models registered")
     else:  # auto-bumps on different commits
-        versions = [r.registration.plan.version.text for r in ok if r.registration]
+        versions = [r.registration.outputs["version"] for r in ok if r.registration]
         out.check(len(versions) == len(set(versions)), f"versions handed out twice: {versions}")
         out.check(
             sorted(versions, key=lambda v: tuple(map(int, v[1:].split(".")))) ==

@@ -1,0 +1,96 @@
+"""What the registry needs from a repository: one read, one write, and the values they carry.
+
+Both backends (the GitHub API and a local git clone) implement `Backend`; the core sees
+nothing else of them. The checks here keep what is sent to either one writable by git.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from .errors import InvalidInput
+from .grammar import ModelName, is_valid_ref
+
+CONFIG_FILE = ".gto"  # GTO's registry config; its `stages:` list is the allowed stages
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
+_IDENT_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Tagger:
+    name: str
+    email: str
+
+
+# The identity GitHub gives GITHUB_TOKEN's writes; the tagger when no person is known.
+BOT = Tagger("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A tag as a backend reports it, peeled to its commit."""
+
+    name: str
+    commit: str
+    annotated: bool = False  # GTO reads annotated tags only
+    sha: str = ""  # the tag object; empty for a lightweight tag, or one a dry run only plans
+    date: str = ""  # tagger date, `YYYY-MM-DDTHH:MM:SSZ`
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One read of the repository for one model at one commit."""
+
+    commit: str  # the full sha the requested ref resolves to; empty when it does not
+    annotation: str | None  # the model's dvc.yaml at that commit; None when absent
+    tags: tuple[TagInfo, ...]  # at least every tag that starts with the model's prefix
+    web_url: str = ""  # the repository's web page, for links
+    tag_sha: str = ""  # the tag object, when the ref read was an annotated tag
+    default_branch: str = ""
+    config: str | None = None  # GTO's `.gto` at that commit, when stages were read and it exists
+
+
+class Backend(Protocol):
+    """The two things the registry needs from a repository."""
+
+    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+        """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
+
+        With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit.
+        """
+        ...
+
+    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
+        """Create annotated `tag` on `commit`; return it as a read would now show it.
+
+        Raises TagExists when the name is taken (by anyone, including a lost earlier try
+        of ours that the backend could not prove was ours).
+        """
+        ...
+
+
+def check_message(message: str, tagger: Tagger) -> None:
+    """A tag message and tagger git can write."""
+    if "\x00" in message:
+        raise InvalidInput("The message holds a NUL character.", "Remove it.")
+    for part in (tagger.name, tagger.email):
+        if not part or _IDENT_FORBIDDEN.search(part):
+            raise InvalidInput(
+                f"Tagger {tagger.name!r} <{tagger.email}> is not a valid git identity.",
+                "Set tagger-name and tagger-email without '<', '>' or control characters.",
+            )
+
+
+def check_commit(ref: str) -> str:
+    """A commit input: a sha (4 to 40 hex digits), HEAD, or a branch or tag name."""
+    ref = ref.strip()
+    if ref == "HEAD" or _HEX.fullmatch(ref):
+        return ref
+    if ref and not ref.startswith("-") and is_valid_ref(f"refs/heads/{ref}"):
+        return ref
+    raise InvalidInput(
+        f"Commit {ref!r} is not a commit sha, branch or tag name.",
+        "Give a full or short sha, a branch or a tag (e.g. ${{ github.sha }} or main).",
+    )

@@ -1,0 +1,58 @@
+"""Registering a version: GTO 1.10's rules for `gto register`, decided on one read."""
+
+from __future__ import annotations
+
+from .annotations import model_annotation
+from .errors import VersionAlreadyRegistered, VersionExistsForCommit
+from .grammar import Event, format_tag
+from .request import Request
+from .versions import Bump, next_version
+from .write import Plan, State
+
+
+def register(request: Request, state: State) -> Plan:
+    """Create a version, report the one already there (a re-run), or refuse."""
+    model, view, commit = request.model, state.view, state.snapshot.commit
+    annotation = model_annotation(
+        model, state.snapshot.annotation, commit, required=request.require_annotation
+    )
+    at_commit = [v for v in view.at_commit(commit) if v.active]
+    if request.version is not None:
+        taken = view.versions.get(request.version.text)
+        if taken and taken.active and taken.commit == commit:
+            # A re-run: same model, version and commit.
+            return state.plan(
+                request, taken.tag.name, commit, existing=taken.tag, annotation=annotation
+            )
+        if taken:
+            what = "registered" if taken.active else "registered and later deregistered"
+            raise VersionAlreadyRegistered(
+                f"{model.full} {request.version} is already {what} at commit "
+                f"{taken.commit} (tag {taken.tag.name}).",
+                "A version name is used once per model: choose another version, "
+                "or leave version empty to bump.",
+            )
+        if at_commit and not request.force:
+            raise VersionExistsForCommit(
+                f"Commit {commit} already holds {model.full} {at_commit[0].version} "
+                f"(tag {at_commit[0].tag.name}).",
+                "Register another commit, or set force: true to add another version to it.",
+            )
+        version = request.version
+    else:
+        if at_commit and not request.force:  # a re-run of a bump
+            there = at_commit[0].tag
+            return state.plan(request, there.name, commit, existing=there, annotation=annotation)
+        version = next_version(view.latest, request.bump)
+        while version.text in view.versions:  # skip names that deregistered versions keep
+            version = version.bump(Bump.PATCH)
+    tag = format_tag(Event.REGISTRATION, model, version=version.text)
+    clash = next((t for t in view.tags if t.name == tag), None)
+    if clash is not None:
+        raise VersionAlreadyRegistered(
+            f"A lightweight tag {tag} already exists at commit {clash.commit}; GTO ignores it, "
+            "but it holds the name.",
+            "Delete that tag, or choose another version.",
+        )
+    message = f"Registering artifact {model.full} version {version}"
+    return state.plan(request, tag, commit, message, annotation=annotation)

@@ -1,0 +1,232 @@
+"""One model's registry as its tags record it: versions, stages, events, the counter.
+
+Every command reads the model through this one view, built from one snapshot's tags, so
+register, the lifecycle commands and `parse` agree on what "latest", "in a stage",
+"deprecated" and "the newest event" mean. The rules are GTO 1.10's (`gto/base.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from .backend import TagInfo
+from .grammar import Event, ModelName, RegistryTag, parse_tag
+from .versions import Version
+
+
+@dataclass(frozen=True)
+class Record:
+    """One event: an annotated registry tag of the model, parsed."""
+
+    tag: TagInfo
+    parsed: RegistryTag
+
+    @property
+    def event(self) -> Event:
+        return self.parsed.event
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    version: Version
+    commit: str
+    tag: TagInfo  # the tag that names the version
+    active: bool
+
+
+@dataclass(frozen=True)
+class StageState:
+    """One stage at one commit: its newest assignment or unassignment there."""
+
+    commit: str
+    stage: str
+    tag: TagInfo
+    assigned: bool
+
+
+def _newest_first(records: Iterable[Record]) -> list[Record]:
+    """GTO's `get_events()`: a stable sort by tagger date, reversed.
+
+    So within one second the record that comes *last* in the input comes first; callers
+    build the input in GTO's order for that to match its tie-breaks exactly.
+    """
+    return sorted(records, key=lambda r: r.tag.date)[::-1]
+
+
+@dataclass(frozen=True)
+class ModelView:
+    model: ModelName
+    tags: tuple[TagInfo, ...]  # the snapshot's tags (any model's, lightweight included)
+
+    @classmethod
+    def of(cls, model: ModelName, tags: Iterable[TagInfo]) -> ModelView:
+        return cls(model, tuple(tags))
+
+    def with_tag(self, tag: TagInfo) -> ModelView:
+        """The view once `tag` exists (a tag this run created, or plans to)."""
+        return ModelView(self.model, (*self.tags, tag))
+
+    @cached_property
+    def _parsed(self) -> list[tuple[TagInfo, RegistryTag]]:
+        """The model's registry tags, lightweight ones included."""
+        found = ((t, parse_tag(t.name)) for t in self.tags)
+        return [(t, p) for t, p in found if p is not None and p.model == self.model]
+
+    @cached_property
+    def records(self) -> list[Record]:
+        """The model's events in the order GTO indexes them: by tagger date, then by name
+        (`gto.tag.find` sorts git's name-ordered tag list by time, stably)."""
+        annotated = [Record(t, p) for t, p in self._parsed if t.annotated]
+        return sorted(annotated, key=lambda r: (r.tag.date, r.tag.name))
+
+    @cached_property
+    def counter(self) -> int:
+        """The greatest `#N` among the model's tags, 0 when none; GTO counts every tag."""
+        return max((p.counter for _, p in self._parsed if p.counter is not None), default=0)
+
+    def taken(self, name: str) -> bool:
+        """Whether any tag (any kind, any model) already holds `name`."""
+        return any(t.name == name for t in self.tags)
+
+    # -- versions -------------------------------------------------------------------------
+
+    @cached_property
+    def versions(self) -> dict[str, RegisteredVersion]:
+        """Every version name the model's tags use, by its text.
+
+        A version is active when registered and not deregistered since (a deregistration
+        in the same second wins, as in GTO); a deregistered version still holds its name.
+        """
+        registrations: dict[str, list[Record]] = {}
+        deregistrations: dict[str, Record] = {}  # the newest
+        for record in self.records:
+            text = record.parsed.version
+            if record.event is Event.REGISTRATION:
+                registrations.setdefault(text, []).append(record)
+            elif record.event is Event.DEREGISTRATION:
+                deregistrations[text] = record
+        result = {}
+        for text in registrations.keys() | deregistrations.keys():
+            spellings = registrations.get(text, [])
+            gone = deregistrations.get(text)
+            active = bool(spellings) and (gone is None or spellings[-1].tag.date > gone.tag.date)
+            # The tag that names the version: GTO's plain spelling, else Studio's lowest `#N`;
+            # with only a deregistration left, that tag still holds the name.
+            counted = min(spellings, key=_counter, default=gone)
+            assert counted is not None
+            anchor = counted.tag
+            result[text] = RegisteredVersion(Version.parse(text), anchor.commit, anchor, active)
+        return result
+
+    @cached_property
+    def history(self) -> tuple[RegisteredVersion, ...]:
+        """Every version, greatest first."""
+        return tuple(sorted(self.versions.values(), key=lambda v: v.version, reverse=True))
+
+    @cached_property
+    def latest(self) -> Version | None:
+        """The greatest active version by SemVer precedence, prereleases included."""
+        return max((v.version for v in self.history if v.active), default=None)
+
+    def previous(self, version: Version | None) -> Version | None:
+        """The greatest active version lower than `version`: where a changelog starts."""
+        lower = (v.version for v in self.history if v.active and version and v.version < version)
+        return max(lower, default=None)
+
+    def at_commit(self, commit: str) -> list[RegisteredVersion]:
+        """The versions registered at `commit`, active or not, greatest first."""
+        return [v for v in self.history if v.commit == commit]
+
+    def version_at(self, commit: str) -> Version | None:
+        """The version a stage tag on `commit` belongs to (an active one first), if any."""
+        here = self.at_commit(commit)
+        return next((v.version for v in here if v.active), here[0].version if here else None)
+
+    def is_active(self, version: Version | None) -> bool:
+        found = self.versions.get(version.text) if version else None
+        return found is not None and found.active
+
+    # -- stages ---------------------------------------------------------------------------
+
+    @cached_property
+    def stages(self) -> dict[tuple[str, str], StageState]:
+        """Every (commit, stage) the model's stage tags name, with its state.
+
+        GTO (`VStage.is_active`) takes the first of `assignments + unassignments` newest
+        first: within one second an unassignment wins.
+        """
+        assignments: dict[tuple[str, str], list[Record]] = {}
+        unassignments: dict[tuple[str, str], list[Record]] = {}
+        for record in self.records:
+            key = (record.tag.commit, record.parsed.stage)
+            if record.event is Event.ASSIGNMENT:
+                assignments.setdefault(key, []).append(record)
+            elif record.event is Event.UNASSIGNMENT:
+                unassignments.setdefault(key, []).append(record)
+        states = {}
+        for key in assignments.keys() | unassignments.keys():
+            newest = _newest_first(assignments.get(key, []) + unassignments.get(key, []))[0]
+            states[key] = StageState(*key, newest.tag, newest.event is Event.ASSIGNMENT)
+        return states
+
+    # -- events ---------------------------------------------------------------------------
+
+    @cached_property
+    def events(self) -> list[Record]:
+        """Every event, newest first, tie-breaks included, as GTO's `Artifact.get_events()`.
+
+        GTO collects deprecations, then each version's events (versions in the order it
+        first met them), each list already newest first, and sorts the whole by date.
+        """
+        deprecations = [r for r in self.records if r.event is Event.DEPRECATION]
+        versions: dict[object, list[Record]] = {}
+        for record in self.records:  # GTO indexes versions first, then stages
+            if record.event in (Event.REGISTRATION, Event.DEREGISTRATION):
+                versions.setdefault((record.parsed.version, record.tag.commit), []).append(record)
+        for record in self.records:
+            if record.event in (Event.ASSIGNMENT, Event.UNASSIGNMENT):
+                owners = [k for k in versions if isinstance(k, tuple) and k[1] == record.tag.commit]
+                # A bare commit: GTO makes a version of its own for each such stage tag.
+                versions.setdefault(owners[0] if owners else object(), []).append(record)
+        return _newest_first(
+            deprecations + [e for v in versions.values() for e in _version_events(v)]
+        )
+
+    @property
+    def newest(self) -> Record | None:
+        return self.events[0] if self.events else None
+
+    @property
+    def deprecation(self) -> Record | None:
+        """The deprecation in effect: one that is the newest event (GTO's `is_active`)."""
+        newest = self.newest
+        return newest if newest is not None and newest.event is Event.DEPRECATION else None
+
+    def newest_of(self, event: Event, version: str = "") -> Record | None:
+        """The newest `event` (of `version`, when given)."""
+        match = (r for r in self.events if r.event is event)
+        return next((r for r in match if not version or r.parsed.version == version), None)
+
+
+def _version_events(records: Sequence[Record]) -> list[Record]:
+    """GTO's `Version.get_events()`: registrations, deregistrations, then each stage's events
+    (stages in the order first met, each newest first), all newest first."""
+    direct = (Event.REGISTRATION, Event.DEREGISTRATION)
+    regs = [r for r in records if r.event is Event.REGISTRATION]
+    deregs = [r for r in records if r.event is Event.DEREGISTRATION]
+    stages: dict[str, list[Record]] = {}
+    for r in records:
+        if r.event not in direct:
+            stages.setdefault(r.parsed.stage, []).append(r)
+    staged = []
+    for events in stages.values():
+        assigned = [r for r in events if r.event is Event.ASSIGNMENT]
+        unassigned = [r for r in events if r.event is Event.UNASSIGNMENT]
+        staged += _newest_first(assigned + unassigned)
+    return _newest_first(regs + deregs + staged)
+
+
+def _counter(record: Record) -> int:
+    return -1 if record.parsed.counter is None else record.parsed.counter

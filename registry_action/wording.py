@@ -1,0 +1,130 @@
+"""What a run says to the people reading the workflow: the notice line and the job summary."""
+
+from __future__ import annotations
+
+from .outputs import Facts
+
+HISTORY_ROWS = 20
+
+# Per command: the summary's state when the tag was written, when it was there already, and
+# on a dry run; then the notice for each. {tag} {commit} {stage}; {what}: model and version.
+_WORDS = {
+    "register": (
+        ("Registered", "Already registered", "Dry run"),
+        (
+            "Registered {tag} on {commit}.",
+            "{tag} is already registered on {commit}; nothing to do.",
+            "Dry run: would register {tag} on {commit}.",
+        ),
+    ),
+    "assign": (
+        ("Assigned", "Already assigned", "Dry run"),
+        (
+            "Assigned stage {stage} to {what}: created {tag} on {commit}.",
+            "{what} is already in stage {stage} ({tag}); nothing to do.",
+            "Dry run: would create {tag} on {commit}.",
+        ),
+    ),
+    "unassign": (
+        ("Unassigned", "Already unassigned", "Dry run"),
+        (
+            "Unassigned stage {stage} from {what}: created {tag} on {commit}.",
+            "Stage {stage} is already unassigned from {what} ({tag}); nothing to do.",
+            "Dry run: would create {tag} on {commit}.",
+        ),
+    ),
+    "deregister": (
+        ("Deregistered", "Already deregistered", "Dry run"),
+        (
+            "Deregistered {what}: created {tag} on {commit}.",
+            "{what} is already deregistered ({tag}); nothing to do.",
+            "Dry run: would create {tag} on {commit}.",
+        ),
+    ),
+    "deprecate": (
+        ("Deprecated", "Already deprecated", "Dry run"),
+        (
+            "Deprecated {what}: created {tag} on {commit}.",
+            "{what} is already deprecated ({tag}); nothing to do.",
+            "Dry run: would create {tag} on {commit}.",
+        ),
+    ),
+}
+
+
+def written(command: str, facts: Facts, *, created: bool, planned: bool) -> tuple[str, str]:
+    """The notice and the summary's state for a write command's outcome.
+
+    `planned`: a dry run that would have written the tag.
+    """
+    states, notices = _WORDS[command]
+    which = 2 if planned else 0 if created else 1
+    out_version = facts.version.text if facts.version else ""
+    what = facts.model.full + (f" {out_version}" if out_version else "")
+    if facts.stage and not out_version:  # a stage on an unregistered commit: name the commit
+        what += f" at {facts.tag.commit[:12]}"
+    notice = notices[which].format(
+        tag=facts.tag.name, commit=facts.tag.commit, stage=facts.stage, what=what
+    )
+    return notice, states[which]
+
+
+def registered_first(facts: Facts, *, dry_run: bool) -> str:
+    """The notice's tail when assign registered the commit first."""
+    first = "would register" if dry_run else "registered"
+    return f" First {first} {facts.tag.name} on {facts.tag.commit}."
+
+
+def parsed(facts: Facts) -> str:
+    """The notice for a tag `parse` read."""
+    what = f" {facts.version}" if facts.version else ""
+    stage = f" to {facts.stage}" if facts.stage else ""
+    tag = facts.tag
+    return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {tag.commit}."
+
+
+def summary(facts: Facts, out: dict[str, str], state: str) -> str:
+    """The job summary: what the tag records (`out`: its outputs), and the version history."""
+    web = facts.web_url
+    version = (
+        f"`{out['version']}`{' (latest)' if facts.is_latest else ''}" if out["version"] else "-"
+    )
+    rows = [
+        f"### {state}: `{facts.tag.name}`",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Model | `{facts.model.full}` |",
+        f"| Version | {version} |",
+        *([f"| Stage | `{facts.stage}` |"] if facts.stage else []),
+        f"| Commit | {_commit_link(facts.tag.commit, web)} |",
+        f"| Tag | {_link(facts.tag.name, out['tag-url'])} |",
+        f"| Latest version | `{out['latest-version'] or '-'}` |",
+        "",
+        "| Version | Commit | Date | |",
+        "|---|---|---|---|",
+    ]
+    history = facts.history
+    this_run = facts.created or not facts.tag.sha  # made now, or planned by a dry run
+    for v in history[:HISTORY_ROWS]:
+        mark = "latest" if v.version.text == out["latest-version"] else ""
+        mark = mark if v.active else "deregistered"
+        date = "this run" if v.tag == facts.tag and this_run else v.tag.date
+        rows.append(f"| `{v.version}` | {_commit_link(v.commit, web)} | {date} | {mark} |")
+    if len(history) > HISTORY_ROWS:
+        rows.append(f"\n… and {len(history) - HISTORY_ROWS} older versions.")
+    return "\n".join(rows) + "\n"
+
+
+def refusal(title: str, message: str, note: str) -> str:
+    """The job summary of a refusal."""
+    text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"### {title}\n\n{text}\n\n{note}\n"
+
+
+def _commit_link(sha: str, web: str) -> str:
+    return _link(sha[:12], f"{web}/commit/{sha}" if web else "")
+
+
+def _link(text: str, url: str) -> str:
+    return f"[`{text}`]({url})" if url else f"`{text}`"
