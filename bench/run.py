@@ -74,6 +74,9 @@ QUICK_GTO = 100  # --quick runs `gto register` only up to this many tags
 
 
 OPERATIONS = ("register", "re-run", "dry run", "parse", "refusal")
+LIFECYCLE = ("assign", "deregister", "deprecate")  # one write each, on the latest version
+WRITES = ("register", *LIFECYCLE)
+COMMANDS = (*OPERATIONS, *LIFECYCLE)
 PAGE = 100  # tags per GraphQL page (refs(first: 100))
 
 
@@ -83,7 +86,7 @@ def expected_requests(operation: str, versions: int) -> int:
     re-run sees one version more: the one its first run registered."""
     seen = versions + 1 if operation == "re-run" else versions
     pages = max(1, -(-seen // PAGE))
-    return pages + 2 if operation == "register" else pages
+    return pages + 2 if operation in WRITES else pages
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,7 +348,7 @@ def measure_operations(
     repo: BenchRepo, standin: TimedStandIn, reps: int, python: str = sys.executable
 ) -> dict[str, OpResult]:
     """Each operation `reps` times against `repo`; the repository is left as found."""
-    results = {op: OpResult(op) for op in OPERATIONS}
+    results = {op: OpResult(op) for op in COMMANDS}
     new_tag = f"{MODEL}@{repo.next_version}"
 
     def step(op: str, check: Callable[[Outcome], bool], **with_: str) -> Outcome:
@@ -401,6 +404,22 @@ def measure_operations(
             model=MODEL,
             version="v1.0.0",
         )
+    # The lifecycle commands, each on the latest version; the tag each makes is removed.
+    lifecycle = {
+        "assign": {"stage": "prod", "version": repo.latest_version},
+        "deregister": {"version": repo.latest_version},
+        "deprecate": {},
+    }
+    for op, inputs in lifecycle.items():
+        for _ in range(reps):
+            done = step(
+                op,
+                lambda o: o.code == 0 and o.outputs.get("created") == "true" and o.writes == 2,
+                command=op,
+                model=MODEL,
+                **inputs,
+            )
+            delete_tag(repo.path, done.outputs["tag"])
     return results
 
 
@@ -530,8 +549,8 @@ def render(
     """The results as Markdown: requests, registration vs gto, wall time per operation."""
     lines = ["Requests per operation:", ""]
     lines += _table(
-        ["Repository", *OPERATIONS],
-        [[_scenario(r.repo), *(r.ops[op].requests for op in OPERATIONS)] for r in rows],
+        ["Repository", *COMMANDS],
+        [[_scenario(r.repo), *(r.ops[op].requests for op in COMMANDS)] for r in rows],
     )
     lines += ["", "One registration, process start to exit, against `gto register`:", ""]
     table = []
@@ -562,10 +581,26 @@ def render(
         ],
         table,
     )
+    lines += [
+        "",
+        "CPU time per command (user + system of the process), against `gto register`:",
+        "",
+    ]
+    lines += _table(
+        ["Repository", *COMMANDS, "`gto register`"],
+        [
+            [
+                _scenario(r.repo),
+                *(_s(r.ops[op].cpu) for op in COMMANDS),
+                _s(r.gto_cpu) if r.gto_cpu else "-",
+            ]
+            for r in rows
+        ],
+    )
     lines += ["", "Wall time per operation:", ""]
     lines += _table(
-        ["Repository", *OPERATIONS],
-        [[_scenario(r.repo), *(_s(r.ops[op].seconds) for op in OPERATIONS)] for r in rows],
+        ["Repository", *COMMANDS],
+        [[_scenario(r.repo), *(_s(r.ops[op].seconds) for op in COMMANDS)] for r in rows],
     )
     gto_runs = sorted({len(r.gto) for r in rows if r.gto}, reverse=True)
     gto_note = "; ".join(

@@ -39,14 +39,10 @@ def assign(request: Request, state: State) -> Plan:
 def unassign(request: Request, state: State) -> Plan:
     _check_stage(request, state)
     model, view = request.model, state.view
-    commit, version = _target(request, state)
-    if version is None:
-        # Nor does GTO unassign a bare commit: it reads each stage tag there as a version
-        # of its own, so an unassignment would not take the stage back for it.
-        raise VersionNotFound(
-            f"Commit {commit} holds no registered version of {model.full}.",
-            "Give the version, or the commit of a version that is in the stage.",
-        )
+    # Nor does GTO unassign a bare commit: it reads each stage tag there as a version of its
+    # own, so an unassignment would not take the stage back for it.
+    hint = "Give the version, or the commit of a version that is in the stage."
+    commit, version = _registered(request, state, hint)
     what = version.version.text
     found = view.stages.get((commit, request.stage))
     if not request.force:
@@ -66,12 +62,8 @@ def unassign(request: Request, state: State) -> Plan:
 
 def deregister(request: Request, state: State) -> Plan:
     model, view = request.model, state.view
-    commit, version = _target(request, state)
-    if version is None:
-        raise VersionNotFound(
-            f"Commit {commit} holds no registered version of {model.full}.",
-            "Give the version to deregister, or the commit it is registered at.",
-        )
+    hint = "Give the version to deregister, or the commit it is registered at."
+    commit, version = _registered(request, state, hint)
     text = version.version.text
     if not version.active and not request.force:
         gone = view.newest_of(Event.DEREGISTRATION, text)
@@ -147,6 +139,15 @@ def _target(request: Request, state: State) -> tuple[str, RegisteredVersion | No
     if request.version is not None:
         return commit, view.versions[request.version.text]
     return commit, at_commit[0] if at_commit else None
+
+
+def _registered(request: Request, state: State, hint: str) -> tuple[str, RegisteredVersion]:
+    """The target, which must hold a registered version."""
+    commit, version = _target(request, state)
+    if version is None:
+        message = f"Commit {commit} holds no registered version of {request.model.full}."
+        raise VersionNotFound(message, hint)
+    return commit, version
 
 
 def _registration(request: Request) -> Request:

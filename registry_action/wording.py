@@ -6,50 +6,35 @@ from .outputs import Facts
 
 HISTORY_ROWS = 20
 
-# Per command: the summary's state when the tag was written, when it was there already, and
-# on a dry run; then the notice for each. {tag} {commit} {stage}; {what}: model and version.
+# Per command: the summary's state when the tag was written and when it was there already,
+# then the notice for each. {tag} {commit} {stage}; {what}: the model and its version.
 _WORDS = {
     "register": (
-        ("Registered", "Already registered", "Dry run"),
-        (
-            "Registered {tag} on {commit}.",
-            "{tag} is already registered on {commit}; nothing to do.",
-            "Dry run: would register {tag} on {commit}.",
-        ),
+        "Registered", "Already registered",
+        "Registered {tag} on {commit}.",
+        "{tag} is already registered on {commit}; nothing to do.",
     ),
     "assign": (
-        ("Assigned", "Already assigned", "Dry run"),
-        (
-            "Assigned stage {stage} to {what}: created {tag} on {commit}.",
-            "{what} is already in stage {stage} ({tag}); nothing to do.",
-            "Dry run: would create {tag} on {commit}.",
-        ),
+        "Assigned", "Already assigned",
+        "Assigned stage {stage} to {what}: created {tag} on {commit}.",
+        "{what} is already in stage {stage} ({tag}); nothing to do.",
     ),
     "unassign": (
-        ("Unassigned", "Already unassigned", "Dry run"),
-        (
-            "Unassigned stage {stage} from {what}: created {tag} on {commit}.",
-            "Stage {stage} is already unassigned from {what} ({tag}); nothing to do.",
-            "Dry run: would create {tag} on {commit}.",
-        ),
+        "Unassigned", "Already unassigned",
+        "Unassigned stage {stage} from {what}: created {tag} on {commit}.",
+        "Stage {stage} is already unassigned from {what} ({tag}); nothing to do.",
     ),
     "deregister": (
-        ("Deregistered", "Already deregistered", "Dry run"),
-        (
-            "Deregistered {what}: created {tag} on {commit}.",
-            "{what} is already deregistered ({tag}); nothing to do.",
-            "Dry run: would create {tag} on {commit}.",
-        ),
+        "Deregistered", "Already deregistered",
+        "Deregistered {what}: created {tag} on {commit}.",
+        "{what} is already deregistered ({tag}); nothing to do.",
     ),
     "deprecate": (
-        ("Deprecated", "Already deprecated", "Dry run"),
-        (
-            "Deprecated {what}: created {tag} on {commit}.",
-            "{what} is already deprecated ({tag}); nothing to do.",
-            "Dry run: would create {tag} on {commit}.",
-        ),
+        "Deprecated", "Already deprecated",
+        "Deprecated {what}: created {tag} on {commit}.",
+        "{what} is already deprecated ({tag}); nothing to do.",
     ),
-}
+}  # fmt: skip
 
 
 def written(command: str, facts: Facts, *, created: bool, planned: bool) -> tuple[str, str]:
@@ -57,16 +42,18 @@ def written(command: str, facts: Facts, *, created: bool, planned: bool) -> tupl
 
     `planned`: a dry run that would have written the tag.
     """
-    states, notices = _WORDS[command]
-    which = 2 if planned else 0 if created else 1
-    out_version = facts.version.text if facts.version else ""
-    what = facts.model.full + (f" {out_version}" if out_version else "")
-    if facts.stage and not out_version:  # a stage on an unregistered commit: name the commit
-        what += f" at {facts.tag.commit[:12]}"
-    notice = notices[which].format(
-        tag=facts.tag.name, commit=facts.tag.commit, stage=facts.stage, what=what
-    )
-    return notice, states[which]
+    done, already, did, was = _WORDS[command]
+    tag, commit = facts.tag.name, facts.tag.commit
+    if planned:
+        verb = "register" if command == "register" else "create"
+        return f"Dry run: would {verb} {tag} on {commit}.", "Dry run"
+    version = facts.version.text if facts.version else ""
+    what = facts.model.full + (f" {version}" if version else "")
+    if facts.stage and not version:  # a stage on an unregistered commit: name the commit
+        what += f" at {commit[:12]}"
+    notice = did if created else was
+    words = notice.format(tag=tag, commit=commit, stage=facts.stage, what=what)
+    return words, done if created else already
 
 
 def registered_first(facts: Facts, *, dry_run: bool) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.run import (
+    LIFECYCLE,
     MODEL,
     OPERATIONS,
     BenchRepo,
@@ -25,6 +26,7 @@ def test_expected_requests() -> None:
     assert [expected_requests(op, 10) for op in OPERATIONS] == [3, 1, 1, 1, 1]
     assert [expected_requests(op, 100) for op in OPERATIONS] == [3, 2, 1, 1, 1]
     assert [expected_requests(op, 300) for op in OPERATIONS] == [5, 4, 3, 3, 3]
+    assert [expected_requests(op, 10) for op in LIFECYCLE] == [3, 3, 3]
 
 
 def test_generated_repository(tmp_path: Path) -> None:
@@ -61,6 +63,9 @@ def test_request_counts_are_the_design(paged_repo: BenchRepo) -> None:
         "dry run": "1",
         "parse": "1",
         "refusal": "1",
+        "assign": "3 (1+2)",
+        "deregister": "3 (1+2)",
+        "deprecate": "3 (1+2)",
     }
     # The repository is left as found: no tag of the model at HEAD.
     assert run_git(paged_repo.path, "tag", "--points-at", "HEAD") == ""

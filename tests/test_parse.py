@@ -42,6 +42,28 @@ def test_parse_gives_what_register_gave(run_action: RunAction, standin: Any) -> 
     assert json.loads(out["json"])["event"] == "registration"
 
 
+def test_previous_version_is_one_rule_for_register_and_parse(
+    run_action: RunAction, standin: Any, git_repo: Path
+) -> None:
+    """A patch below the latest: previous-version is the greatest active version lower than
+    it (where its changelog starts), whichever command made or read the tag."""
+    for version in ("v1.0.0", "v1.1.0"):
+        commit(git_repo, {"train.log": version}, f"train {version}")
+        assert run_action(model="churn", version=version).code == 0
+    commit(git_repo, {"train.log": "fix"}, "hotfix on the 1.0 line")
+    registered = run_action(model="churn", version="v1.0.1")
+    read = parsed(run_action, standin, "refs/tags/churn@v1.0.1")
+    for out in (registered.outputs, read.outputs):
+        assert (out["previous-version"], out["latest-version"], out["is-latest"]) == (
+            "v1.0.0",
+            "v1.1.0",
+            "false",
+        )
+    assert registered.outputs["json"] == read.outputs["json"].replace(
+        '"created": "false"', '"created": "true"'
+    )
+
+
 def test_commit_is_peeled_through_the_api_not_taken_from_the_checkout(
     run_action: RunAction, standin: Any, git_repo: Path
 ) -> None:

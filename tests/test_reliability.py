@@ -18,10 +18,8 @@ from tests.reliability.scenarios import (
     FAMILIES,
     FAULT_CASES,
     RACE_CASES,
-    FaultCase,
     RaceCase,
     fault_family,
-    fault_scenario,
     race_scenario,
 )
 
@@ -38,20 +36,12 @@ def params(cases: Iterable[Any]) -> list[Any]:
     ]
 
 
-@pytest.mark.parametrize(
-    "family", [f for f in FAMILIES if any(c.family == f and not c.bug for c in FAULT_CASES)]
-)
+@pytest.mark.parametrize("family", [f for f in FAMILIES if any(c.family == f for c in FAULT_CASES)])
 def test_faults(lab: Lab, family: str) -> None:
     """Every case of a family in one repository, each registering its own model."""
-    outcomes = fault_family(lab, [c for c in FAULT_CASES if c.family == family and not c.bug])
+    outcomes = fault_family(lab, [c for c in FAULT_CASES if c.family == family])
     failed = [str(o) for o in outcomes if not o.ok]
     assert not failed, "\n".join(failed)
-
-
-@pytest.mark.parametrize("case", params(c for c in FAULT_CASES if c.bug))
-def test_fault_known_bug(lab: Lab, case: FaultCase) -> None:
-    outcome = fault_scenario(lab, case)
-    assert outcome.ok, outcome
 
 
 @pytest.mark.parametrize("case", params(RACE_CASES))
