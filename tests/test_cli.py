@@ -88,3 +88,35 @@ def test_demo_is_what_make_run_does(tmp_path: Path) -> None:
     assert "tag=churn@v0.0.1" in done.stdout and "tag=churn@v0.0.2" in done.stdout
     assert "previous-version=v0.0.1" in done.stdout
     assert git(tmp_path / "demo", "tag").split() == ["churn@v0.0.1", "churn@v0.0.2"]
+
+
+LOADED = "print(sorted(m for m in sys.modules if m.startswith(('registry_action', 'github'))))"
+
+
+def loaded(code: str) -> list[str]:
+    """The package's (and PyGithub's) modules a fresh interpreter holds after `code`."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{code}\n{LOADED}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: list[str] = json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+    return result
+
+
+def test_each_command_loads_only_what_it_uses(clone: Path) -> None:
+    run = "from registry_action.cli import main\nmain({argv!r})"
+    register = loaded(run.format(argv=["register", "churn", "--repo", str(clone)]))
+    assert "registry_action.register" in register and "registry_action.write" in register
+    # The command line is no action: neither the action module nor PyGithub for a clone.
+    assert not {"registry_action.action", "github", "registry_action.lifecycle"} & set(register)
+    assign = loaded(run.format(argv=["assign", "churn", "--stage", "prod", "--repo", str(clone)]))
+    assert {"registry_action.lifecycle", "registry_action.config"} <= set(assign)
+    parse = loaded(
+        "from registry_action.backends.git import GitBackend\n"
+        "from registry_action.parse import parse, tag_of\n"
+        f"tag = tag_of('churn@v0.0.1')\nassert parse(GitBackend({str(clone)!r}), tag)"
+    )
+    assert "registry_action.parse" in parse
+    assert not {"registry_action.write", "registry_action.register"} & set(parse)
