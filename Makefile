@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test lint container ci lock clean bench bench-image bench-check reliability
+.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ run: $(RUNTIME)
 ## test: the test suite (unit, stand-in and gto integration; container tests skip without dockerd)
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+## test-query-modes: the suite again under each other way GitHub's refs(query:) may match
+test-query-modes: $(STAMP)
+	for mode in prefix words stripped; do \
+		echo "# refs(query:) matching: $$mode"; \
+		STANDIN_REF_QUERY=$$mode $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
+	done
 
 ## lint: ruff, mypy, the action metadata schema and hadolint
 lint: $(STAMP)
@@ -65,7 +72,7 @@ bench-check: $(STAMP)
 	$(BIN)/python bench/run.py --quick --check --no-out
 
 ## ci: what .ci/run does
-ci: lint test reliability bench-check container
+ci: lint test test-query-modes reliability bench-check container
 
 ## lock: re-pin the image's dependencies with hashes from pyproject.toml
 lock: $(STAMP)

@@ -110,10 +110,13 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
         from .backends import utc_iso
         from .write import run
 
+        own = env.get("GITHUB_SHA", "")  # the workflow's own commit is trusted as it is
+        commit = inputs.get("commit") or own
         request = Request.parse(
             command,
             model=inputs.get("model"),
-            commit=inputs.get("commit") or env.get("GITHUB_SHA", ""),
+            commit=commit,
+            trusted=bool(own) and commit == own,
             tagger=_tagger(inputs, env),
             version=inputs.get("version"),
             bump=inputs.get("bump"),
@@ -148,8 +151,11 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
                 report.notice += f" Started workflow {workflow} on {ref}."
             except BackendError as err:
                 report.failure = BackendError(
-                    f"{out['tag']} was created, but starting workflow {workflow} failed: {err}",
-                    "Start it from the Actions tab, or give the job `actions: write`.",
+                    f"{out['tag']} was created, but starting workflow {workflow} failed: "
+                    f"{err.message}",
+                    err.hint
+                    or "Start it from the Actions tab, then re-run nothing: the "
+                    "registration stands.",
                 )
         return report
 

@@ -50,6 +50,7 @@ class Snapshot:
     tag_sha: str = ""  # the tag object, when the ref read was an annotated tag
     default_branch: str = ""
     config: str | None = None  # GTO's `.gto` at that commit, when stages were read and it exists
+    reachable: bool | None = None  # on a branch or tag of the repository; None: not known yet
 
 
 class Backend(Protocol):
@@ -59,6 +60,14 @@ class Backend(Protocol):
         """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
 
         With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit.
+        """
+        ...
+
+    def reachable(self, commit: str) -> bool:
+        """Whether a branch or tag of the repository holds `commit` (a full sha).
+
+        GitHub resolves shas that only a fork of the repository has ("impostor commits"):
+        a tag on one would put code never pushed here behind a registry tag.
         """
         ...
 
@@ -72,15 +81,35 @@ class Backend(Protocol):
 
 
 def check_message(message: str, tagger: Tagger) -> None:
-    """A tag message and tagger git can write."""
+    """A tag message and tagger git can write, and GitHub's JSON can carry."""
     if "\x00" in message:
         raise InvalidInput("The message holds a NUL character.", "Remove it.")
+    if not _utf8(message):
+        # The runner passes an input's bytes as they are; Python keeps invalid UTF-8 as
+        # lone surrogates, which no JSON body (and no gto reading the tag) can take.
+        raise InvalidInput(
+            "The message is not valid UTF-8 text.",
+            "Write the message in UTF-8 (check the encoding of the file or variable it comes "
+            "from).",
+        )
     for part in (tagger.name, tagger.email):
+        if not _utf8(part):
+            raise InvalidInput(
+                "The tagger is not valid UTF-8 text.", "Set tagger-name and tagger-email in UTF-8."
+            )
         if not part or _IDENT_FORBIDDEN.search(part):
             raise InvalidInput(
                 f"Tagger {tagger.name!r} <{tagger.email}> is not a valid git identity.",
                 "Set tagger-name and tagger-email without '<', '>' or control characters.",
             )
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_commit(ref: str) -> str:

@@ -73,6 +73,12 @@ class CommitNotFound(RegistryError):
     title = "Commit not found"
 
 
+class CommitNotReachable(RegistryError):
+    """A commit no branch or tag of the repository holds, e.g. one only a fork has."""
+
+    title = "Commit not in the repository"
+
+
 class VersionAlreadyRegistered(RegistryError):
     title = "Version already registered"
 

@@ -36,6 +36,7 @@ class Request:
     stages: tuple[str, ...] | None = None  # the allow-list input; None: `.gto` decides
     skip_registration: bool = False  # assign: do not register an unregistered commit
     require_annotation: bool = True  # register, and assign when it registers first
+    trusted: bool = False  # the commit is the workflow's own (GITHUB_SHA): no reachability check
 
     @classmethod
     def parse(
@@ -53,6 +54,7 @@ class Request:
         stages: str = "",
         skip_registration: bool = False,
         require_annotation: bool = True,
+        trusted: bool = False,
     ) -> Request:
         """Validate raw inputs (as the runner passes them) before any request is sent."""
         kind = Command(command)
@@ -91,6 +93,7 @@ class Request:
             stages=allowed,
             skip_registration=skip_registration,
             require_annotation=require_annotation,
+            trusted=trusted,
         )
         if allowed is not None:
             check_allowed(request.stage, allowed, "the stages input")  # before any request

@@ -16,7 +16,7 @@ from typing import cast
 
 from .annotations import Annotation
 from .backend import Backend, Snapshot, TagInfo
-from .errors import CommitNotFound, RaceLost, TagExists
+from .errors import CommitNotFound, CommitNotReachable, RaceLost, TagExists
 from .outputs import Facts, facts, outputs
 from .request import Command, Request
 from .view import ModelView
@@ -116,6 +116,13 @@ def decide(request: Request, snapshot: Snapshot, now: str) -> Plan:
             f"Commit {request.commit!r} was not found in the repository.",
             "Give a full or short sha, a branch or a tag that exists there.",
         )
+    if snapshot.reachable is False and not request.trusted:
+        raise CommitNotReachable(
+            f"Commit {snapshot.commit} is on no branch or tag of the repository. GitHub also "
+            "resolves commits that only a fork has, so a tag on it could ship code that was "
+            "never pushed here.",
+            "Push the commit to a branch of this repository, then run again.",
+        )
     module, _, name = DECISIONS[request.command].partition(":")
     decision = cast(Decide, getattr(import_module(f".{module}", __package__), name))
     return decision(request, State(snapshot, ModelView.of(request.model, snapshot.tags), now))
@@ -130,8 +137,14 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
     """
     registration: Outcome | None = None  # once made, it stays made across attempts
     stages = request.command is not Command.REGISTER
+    reachable: dict[str, bool] = {}  # asked at most once a commit
     for _ in range(ATTEMPTS):
         snapshot = backend.read(request.model, request.commit, stages=stages)
+        sha = snapshot.commit
+        if sha and not request.trusted and snapshot.reachable is not True:
+            if sha not in reachable:
+                reachable[sha] = backend.reachable(sha)
+            snapshot = replace(snapshot, reachable=reachable[sha])
         plan = decide(request, snapshot, now)
         try:
             if plan.first is not None and plan.first.create and not dry_run:

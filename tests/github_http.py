@@ -71,7 +71,9 @@ def graphql_answer(
     refs = {"pageInfo": {"hasNextPage": cursor is not None, "endCursor": cursor}, "nodes": nodes}
     repository: dict[str, Any] = {"url": "https://ghe.example.test/acme/models", "refs": refs}
     if first:
-        repository |= {"commit": commit, "annotation": annotation}
+        # The default branch holds the commit: no further reachability read.
+        default = {"name": "main", "compare": {"status": "BEHIND"}}
+        repository |= {"commit": commit, "annotation": annotation, "defaultBranchRef": default}
     return {"data": {"repository": repository}}
 
 

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.conftest import Run
+from tests.standin.gitrepo import commit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = ROOT / "examples"
@@ -357,7 +358,12 @@ def test_register_and_dispatch_starts_the_deploy_example() -> None:
     assert job["permissions"] == {"contents": "write", "actions": "write"}
 
 
-def test_the_action_sends_exactly_these_inputs(run_action: Any, standin: Any) -> None:
+def test_the_action_sends_exactly_these_inputs(
+    run_action: Any, standin: Any, git_repo: Path
+) -> None:
+    # The stand-in, like GitHub, checks the inputs against the workflow file on the ref.
+    example = (EXAMPLES_DIR / "deploy-dispatched.yml").read_text()
+    commit(git_repo, {".github/workflows/deploy-dispatched.yml": example}, "Add the deploy")
     result: Run = run_action(model="churn", dispatch_workflow="deploy-dispatched.yml")
     assert result.code == 0, result.stdout
     [sent] = standin.dispatches

@@ -68,7 +68,7 @@ def test_read_is_one_graphql_post_with_the_models_variables(http, backend):
         "name": "models",
         "commit": "main",
         "annotation": "main:cv/dvc.yaml",
-        "prefix": PREFIX,
+        "query": "cv",  # the leading run of letters and digits: see ref_query
         "after": None,
         "first": True,
     }
@@ -140,7 +140,7 @@ def test_read_pages_past_100_tags(http, backend):
     first, second = (sent(c)["variables"] for c in http.calls)
     assert (first["after"], first["first"]) == (None, True)
     assert (second["after"], second["first"]) == ("cursor-100", False)
-    assert second["prefix"] == PREFIX
+    assert second["query"] == "cv"
     assert len(snapshot.tags) == 150
     assert snapshot.commit == COMMIT  # from the first page; later pages skip it
     assert snapshot.annotation == DVC_YAML
@@ -351,13 +351,15 @@ WORKFLOWS = {"x-accepted-github-permissions": "contents=write; contents=write,wo
 RULESET = (
     "Repository rule violations found\n\nCannot create ref due to creations being restricted.\n\n"
 )
+# A refusal of the ref after the tag object was made: the token can write, so a 403 there
+# is the commit's `workflows` need, whatever x-accepted-github-permissions lists.
 REFUSALS = {
     "401": (401, "Bad credentials", {}, AuthError, "token"),
-    "403-contents": (403, NOT_ACCESSIBLE, {}, PermissionDenied, "contents: write"),
-    "403-workflows": (403, NOT_ACCESSIBLE, WORKFLOWS, PermissionDenied, "workflows"),
+    "403": (403, NOT_ACCESSIBLE, {}, PermissionDenied, "workflows: write"),
+    "403-with-header": (403, NOT_ACCESSIBLE, WORKFLOWS, PermissionDenied, "workflows: write"),
     "404": (404, "Not Found", {}, RepositoryNotFound, "acme/models"),
-    "422-update-failed": (422, "Reference update failed", {}, BackendError, "Protected tags"),
-    "422-ruleset": (422, RULESET, {}, BackendError, "repository rules"),
+    "422-ruleset": (422, RULESET, {}, BackendError, "ruleset's bypass list"),
+    "422-invalid": (422, "refs/tags/x is not a valid ref name.", {}, BackendError, "valid ref"),
 }
 
 
@@ -372,20 +374,33 @@ def test_ref_post_refusals_say_what_to_do(http, backend, sleeps, case):
     assert len(posts(http, f"{REPO}/git/refs")) == 1  # a refusal is not retried
     assert sleeps == []
     assert TOKEN not in error_text(caught.value)
+    if status == 422:  # GitHub's own words, and a ruleset only when GitHub names one
+        assert message.strip() in caught.value.message
+        assert ("ruleset" in str(caught.value)) == ("rule" in message)
+
+
+def test_reference_update_failed_is_retried_like_a_lost_answer(http, backend, sleeps):
+    http.post(f"{REPO}/git/tags", status=201, json={"sha": OURS})
+    http.post(f"{REPO}/git/refs", status=422, json={"message": "Reference update failed"})
+    http.get(f"{REPO}/git/ref/tags/{TAG}", status=404, json={"message": "Not Found"})
+    http.post(f"{REPO}/git/refs", status=201, json={"ref": f"refs/tags/{TAG}"})
+    assert backend.create_tag(TAG, COMMIT, "m", TAGGER).sha == OURS
+    assert len(posts(http, f"{REPO}/git/refs")) == 2 and sleeps == [1.0]
 
 
 @pytest.mark.parametrize(
-    ("status", "message", "kind"),
+    ("status", "message", "headers", "kind", "says"),
     [
-        (401, "Bad credentials", AuthError),
-        (403, "Resource not accessible by integration", PermissionDenied),
-        (404, "Not Found", RepositoryNotFound),
-        (422, "Validation Failed", BackendError),
+        (401, "Bad credentials", {}, AuthError, "token"),
+        (403, NOT_ACCESSIBLE, {}, PermissionDenied, "contents: write"),
+        (403, NOT_ACCESSIBLE, WORKFLOWS, PermissionDenied, "contents: write"),
+        (404, "Not Found", {}, RepositoryNotFound, "acme/models"),
+        (422, "Validation Failed", {}, BackendError, "Validation Failed"),
     ],
 )
-def test_tag_object_post_refusals(http, backend, status, message, kind):
-    http.post(f"{REPO}/git/tags", status=status, json={"message": message})
-    with pytest.raises(kind) as caught:
+def test_tag_object_post_refusals(http, backend, status, message, headers, kind, says):
+    http.post(f"{REPO}/git/tags", status=status, json={"message": message}, headers=headers)
+    with pytest.raises(kind, match=says) as caught:
         backend.create_tag(TAG, COMMIT, "m", TAGGER)
     assert len(http.calls) == 1  # no ref is posted for a tag object that failed
     assert TOKEN not in error_text(caught.value)

@@ -376,16 +376,15 @@ def test_stage_tags_page_on_their_own(run_action: RunAction, standin: Any, git_r
     assert kinds(standin) == ["read", "read", "git/tags", "git/refs"]
     assert result.outputs["tag"] == "churn#prod#131"
     second = standin.requests[1].body["variables"]
-    assert (second["first"], second["versions"], second["stages"]) == (False, False, True)
-    assert second["stageAfter"] and second["after"] is None
+    assert (second["first"], second["stages"]) == (False, False) and second["after"]
 
 
 def test_register_reads_no_stage_tags(run_action: RunAction, standin: Any) -> None:
     standin.reset_log()
     assert run_action(model="churn").code == 0
     variables = standin.requests[0].body["variables"]
-    assert set(variables) == {"owner", "name", "commit", "annotation", "prefix", "after", "first"}
-    assert "stageRefs" not in (standin.requests[0].response or {}).get("data", {}).get(
+    assert set(variables) == {"owner", "name", "commit", "annotation", "query", "after", "first"}
+    assert "config" not in (standin.requests[0].response or {}).get("data", {}).get(
         "repository", {}
     )
 

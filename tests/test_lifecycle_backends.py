@@ -1,4 +1,4 @@
-"""Reading stage tags and `.gto`: the GitHub query's second tag connection, and local git."""
+"""Reading stage tags and `.gto`: through the GitHub query's one tag connection, and local git."""
 
 from __future__ import annotations
 
@@ -37,28 +37,23 @@ def staged(name: str, commit: str = COMMIT) -> dict[str, Any]:
 
 
 def answer(
-    versions: list[Any] | None,
-    stages: list[dict[str, Any]] | None,
+    versions: list[Any],
+    stages: list[dict[str, Any]],
     *,
-    version_cursor: str | None = None,
-    stage_cursor: str | None = None,
+    cursor: str | None = None,
     first: bool = True,
     config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The answer with a `refs` page (None: not asked) and a `stageRefs` page (likewise)."""
-    body = graphql_answer(versions or [], cursor=version_cursor, first=first)
+    """A page of the one tag connection: version and stage tags alike match its query."""
+    body = graphql_answer(versions, cursor=cursor, first=first)
     repository = body["data"]["repository"]
-    if versions is None:
-        del repository["refs"]
-    if stages is not None:
-        info = {"hasNextPage": stage_cursor is not None, "endCursor": stage_cursor}
-        repository["stageRefs"] = {"pageInfo": info, "nodes": stages}
+    repository["refs"]["nodes"] += stages
     if first:
         repository["config"] = config
     return body
 
 
-def test_a_stage_read_asks_for_both_connections_and_gto_config(
+def test_a_stage_read_asks_for_the_tags_and_gto_config_in_one_request(
     http: responses.RequestsMock, backend: GitHubBackend
 ) -> None:
     config = {"text": "stages: [dev, prod]\n", "isBinary": False, "isTruncated": False}
@@ -73,47 +68,30 @@ def test_a_stage_read_asks_for_both_connections_and_gto_config(
         "name": "models",
         "commit": "main",
         "annotation": "main:cv/dvc.yaml",
-        "prefix": PREFIX,
+        "query": "cv",  # one query finds the version and the stage tags alike
         "after": None,
         "first": True,
         "stages": True,
-        "stagePrefix": STAGES,
-        "stageAfter": None,
         "config": "main:.gto",
     }
-    assert "stageRefs: refs(" in sent(call)["query"]
-    names = [t.name for t in snapshot.tags]
+    names = [t.name for t in snapshot.tags]  # the other model's tag is filtered out
     assert names == [f"{PREFIX}v0.0.1", f"{STAGES}prod#1", f"{STAGES}dev!#2"]
     assert snapshot.config == "stages: [dev, prod]\n"
 
 
-def test_each_connection_pages_on_its_own(
+def test_the_tags_page_on_and_later_pages_ask_for_the_tags_alone(
     http: responses.RequestsMock, backend: GitHubBackend
 ) -> None:
     versions = [registered(f"v0.0.{i}") for i in range(103)]
     stages = [staged(f"{STAGES}s{i}#{i}") for i in range(1, 104)]
-    http.post(
-        GRAPHQL,
-        json=answer(versions[:100], stages[:100], version_cursor="v100", stage_cursor="s100"),
-    )
-    http.post(GRAPHQL, json=answer(versions[100:], stages[100:], first=False))
+    http.post(GRAPHQL, json=answer(versions[:100], [], cursor="c100"))
+    http.post(GRAPHQL, json=answer(versions[100:], stages[:97], cursor="c200", first=False))
+    http.post(GRAPHQL, json=answer([], stages[97:], first=False))
     snapshot = backend.read(MODEL, COMMIT, stages=True)
-    second = sent(http.calls[1])["variables"]
-    assert (second["first"], second["after"], second["stageAfter"]) == (False, "v100", "s100")
-    assert (second["versions"], second["stages"]) == (True, True)
+    second, third = (sent(c)["variables"] for c in http.calls[1:])
+    assert (second["first"], second["stages"], second["after"]) == (False, False, "c100")
+    assert third["after"] == "c200"
     assert len(snapshot.tags) == 206
-
-
-def test_versions_page_on_when_the_stages_are_done(
-    http: responses.RequestsMock, backend: GitHubBackend
-) -> None:
-    versions = [registered(f"v0.0.{i}") for i in range(150)]
-    http.post(GRAPHQL, json=answer(versions[:100], [staged(f"{STAGES}p#1")], version_cursor="v"))
-    http.post(GRAPHQL, json=answer(versions[100:], None, first=False))
-    snapshot = backend.read(MODEL, COMMIT, stages=True)
-    second = sent(http.calls[1])["variables"]
-    assert (second["versions"], second["stages"], second["after"]) == (True, False, "v")
-    assert len(snapshot.tags) == 151
     assert snapshot.config is None  # no .gto at the commit
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -163,9 +164,26 @@ def test_unknown_command(run_action: RunAction, standin: Any) -> None:
 # -- dispatch --------------------------------------------------------------------------------
 
 
+DEPLOY = """\
+on:
+  workflow_dispatch:
+    inputs:
+      model: {required: true, type: string}
+      version: {required: true, type: string}
+      tag: {required: true, type: string}
+      commit: {required: true, type: string}
+jobs: {}
+"""
+
+
+def with_deploy(git_repo: Path, text: str = DEPLOY, name: str = "deploy.yml") -> None:
+    commit(git_repo, {f".github/workflows/{name}": text}, f"Add {name}")
+
+
 def test_new_registration_dispatches_the_deploy_workflow(
-    run_action: RunAction, standin: Any
+    run_action: RunAction, standin: Any, git_repo: Path
 ) -> None:
+    with_deploy(git_repo)
     result = run_action(model="cv:pool-segmentation", dispatch_workflow="deploy.yml")
     assert result.code == 0, result.stdout
     [sent] = standin.dispatches
@@ -182,8 +200,10 @@ def test_new_registration_dispatches_the_deploy_workflow(
 
 
 def test_dispatch_ref_and_failure(run_action: RunAction, standin: Any, git_repo: Path) -> None:
+    with_deploy(git_repo)
     run_git(git_repo, "branch", "release")
-    assert run_action(model="churn", dispatch_workflow="12345", dispatch_ref="release").code == 0
+    numeric = str(zlib.crc32(b"deploy.yml") & 0x7FFFFFFF)  # the stand-in's id for deploy.yml
+    assert run_action(model="churn", dispatch_workflow=numeric, dispatch_ref="release").code == 0
     assert standin.dispatches[-1].ref == "release"
     commit(git_repo, {"y": "2"}, "next")
     standin.inject(Fault(method="POST", path=r"/dispatches$", status=403, times=1))

@@ -38,7 +38,7 @@ def test_registration_tag_is_one_request_peeling_the_tag(http, backend):
     )
     assert variables["commit"] == "refs/tags/cv=pool-segmentation@v1.0.0"
     assert variables["annotation"] == "refs/tags/cv=pool-segmentation@v1.0.0:cv/dvc.yaml"
-    assert variables["prefix"] == "cv=pool-segmentation@"
+    assert variables["query"] == "cv"
     out = outputs(facts)
     assert (out["event"], out["version"], out["commit"], out["tag-sha"]) == (
         "registration",

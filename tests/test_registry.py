@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -10,6 +11,7 @@ from registry_action.backend import Snapshot, Tagger, TagInfo, check_commit
 from registry_action.errors import (
     AnnotationError,
     CommitNotFound,
+    CommitNotReachable,
     InvalidInput,
     InvalidName,
     InvalidVersion,
@@ -320,11 +322,16 @@ class _Fixed:
         self.reads = list(reads)
         self.lose = lose
         self.count = 0  # reads
+        self.asked: list[str] = []  # reachability questions
         self.created: list[str] = []
 
     def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
         self.count += 1
         return self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
+
+    def reachable(self, commit: str) -> bool:
+        self.asked.append(commit)
+        return commit != C  # C stands for a commit only a fork has
 
     def create_tag(self, tag_name: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
         if self.lose:
@@ -351,6 +358,24 @@ def test_explicit_version_race_won_by_the_same_commit_is_a_rerun() -> None:
     backend = _Fixed(snap(), snap(tag("churn@v1.0.0", A)), lose=1)
     result = register(backend, req(version="v1.0.0"))
     assert not result.created and result.outputs["tag"] == "churn@v1.0.0"
+
+
+def test_a_commit_on_no_branch_or_tag_is_refused_before_any_write() -> None:
+    backend = _Fixed(snap(commit=C))
+    with pytest.raises(CommitNotReachable, match="Push the commit to a branch"):
+        register(backend, req(commit=C))
+    assert backend.created == [] and backend.asked == [C]
+    with pytest.raises(CommitNotReachable):
+        register(backend, req(commit=C), dry_run=True)
+
+
+def test_the_workflows_own_commit_is_trusted_and_a_known_reachable_one_not_asked() -> None:
+    backend = _Fixed(snap(commit=C))
+    assert register(backend, req(commit=C, trusted=True)).created and backend.asked == []
+    known = _Fixed(replace(snap(), reachable=True))
+    assert register(known, req()).created and known.asked == []
+    asked = _Fixed(snap())
+    assert register(asked, req()).created and asked.asked == [A]
 
 
 def test_gives_up_after_the_attempt_budget() -> None:

@@ -15,6 +15,7 @@ import requests
 
 from tests.standin import Fault, StandIn
 from tests.standin.gitrepo import commit, run_git, tag
+from tests.standin.graphql_api import query_matches
 from tests.standin.openapi_check import response_errors
 
 pytest_plugins = ["tests.standin.pytest_plugin"]
@@ -292,7 +293,9 @@ def test_refs_endpoints(standin: StandIn, git_repo: Path) -> None:
     assert resp.status_code == 404  # a commit, not a tag object
 
 
-def test_dispatches_are_recorded(standin: StandIn) -> None:
+def test_dispatches_are_recorded(standin: StandIn, git_repo: Path) -> None:
+    workflow = "on:\n  workflow_dispatch:\n    inputs:\n      version: {type: string}\njobs: {}\n"
+    commit(git_repo, {".github/workflows/deploy.yml": workflow}, "Add deploy")
     repo = gh(standin).get_repo("acme/models")
     assert repo.get_workflow("deploy.yml").create_dispatch("main", {"version": "v1"})
     assert repo.create_repository_dispatch("model-registered", {"tag": "churn@v1"})
@@ -358,7 +361,9 @@ def test_read_token_cannot_write(standin: StandIn, git_repo: Path) -> None:
         repo.create_git_ref("refs/tags/churn@v0.0.1", head(git_repo))
     assert err.value.status == 403
     assert err.value.data["message"] == "Resource not accessible by integration"
-    assert (err.value.headers or {})["x-accepted-github-permissions"] == "contents=write"
+    # Every permission set that would have worked (mkb79/Audible#882): not what is missing.
+    accepted = (err.value.headers or {})["x-accepted-github-permissions"]
+    assert accepted == "contents=write; contents=write,workflows=write"
     assert run_git(git_repo, "tag") == ""
 
 
@@ -465,6 +470,7 @@ query($owner: String!, $name: String!, $cursor: String) {
 
 
 def test_graphql_refs_peeled_paged_and_blob_text(standin: StandIn, git_repo: Path) -> None:
+    standin.ref_query = "substring"  # the query below finds a name by its middle
     first = head(git_repo)
     second = commit(git_repo, {"dvc.yaml": "artifacts: {}\n"}, "second", "2030-01-01T00:00:00Z")
     tag(git_repo, "churn@v0.0.1", first, "first version")
@@ -715,3 +721,38 @@ def test_stop_drops_keep_alive_connections(git_repo: Path) -> None:
     with pytest.raises(requests.ConnectionError):
         session.get(f"{s.api_url}{REPO}", headers=READ, timeout=5)
     assert s.server_errors == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "found"),
+    [
+        ("prefix", ["churn#prod#1", "churn@v1.0.0", "churnx@v1.0.0"]),
+        ("substring", ["churn#prod#1", "churn@v1.0.0", "churnx@v1.0.0", "cv=churn@v1.0.0"]),
+        ("words", ["churn#prod#1", "churn@v1.0.0", "cv=churn@v1.0.0"]),
+        ("stripped", ["churn#prod#1", "churn@v1.0.0", "churnx@v1.0.0", "cv=churn@v1.0.0"]),
+    ],
+)
+def test_refs_query_matching_modes(mode: str, found: list[str]) -> None:
+    names = ["churn#prod#1", "churn@v1.0.0", "churnx@v1.0.0", "cv=churn@v1.0.0"]
+    assert [n for n in names if query_matches(mode, "churn", n)] == found
+    # With punctuation stripped, a query that holds it finds nothing: why we never send any.
+    assert not query_matches("stripped", "cv=churn@", "cv=churn@v1.0.0")
+    assert query_matches(mode, "cv", "cv=churn@v1.0.0")
+
+
+def test_ref_compare_says_where_a_commit_stands(standin: StandIn, git_repo: Path) -> None:
+    base = head(git_repo)
+    ahead = commit(git_repo, {"x": "1"}, "ahead")
+    run_git(git_repo, "checkout", "-q", "-b", "side", base)
+    side = commit(git_repo, {"y": "1"}, "side")
+    run_git(git_repo, "checkout", "-q", "main")
+    query = """query($head: String!) { repository(owner: "acme", name: "models") {
+      defaultBranchRef { compare(headRef: $head) { status aheadBy behindBy } } } }"""
+    answers = {
+        sha: gql(standin, query, {"head": sha})["data"]["repository"]["defaultBranchRef"]
+        for sha in (base, ahead, side, base[:7])
+    }
+    assert answers[base]["compare"] == {"status": "BEHIND", "aheadBy": 0, "behindBy": 1}
+    assert answers[base[:7]] == answers[base]  # an abbreviated oid, as GitHub takes
+    assert answers[ahead]["compare"]["status"] == "IDENTICAL"
+    assert answers[side]["compare"] == {"status": "DIVERGED", "aheadBy": 1, "behindBy": 1}

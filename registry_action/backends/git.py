@@ -75,6 +75,14 @@ class GitBackend:
             config=self._file(sha, CONFIG_FILE) if stages else None,
         )
 
+    def reachable(self, commit: str) -> bool:
+        """A branch (local or remote-tracking) or a tag of the clone holds `commit`."""
+        found = self._git(
+            "for-each-ref", "--count=1", f"--contains={commit}", "--format=%(refname)",
+            "refs/heads", "refs/remotes", "refs/tags",
+        )  # fmt: skip
+        return bool(found.stdout.strip())
+
     def _file(self, sha: str, path: str) -> str | None:
         """A file's text at a commit; None when the commit or the file does not exist."""
         if not sha:

@@ -34,35 +34,48 @@ TIMEOUT = 15  # seconds, connect and read: a hung API must not hold a runner
 WAIT_BUDGET = 60.0  # seconds of backoff one run may spend in all
 MAX_TRIES = 4
 
-# One request answers every decision: the commit, its dvc.yaml and this model's tags; with
-# `$stages`, also its stage tags and `.gto`. GitHub documents `query` only as "filters refs
-# with query on name", so answers are filtered again by prefix here. Each tag connection
-# pages on its own (100 a page); later pages skip the commit and files, and a connection
-# that is done. Variables with defaults keep a register read's variables as they were.
+# One request answers every decision: the commit, whether the default branch holds it, its
+# dvc.yaml, `.gto` (with `$stages`) and every tag whose name matches the model's query, 100
+# a page; later pages skip the commit and files. `Ref.compare(headRef:)` takes a sha too
+# (GraphQL changelog, 2022-10-18).
 QUERY = """
 query Registry($owner: String!, $name: String!, $commit: String!, $annotation: String!,
-               $prefix: String!, $after: String, $first: Boolean!, $versions: Boolean! = true,
-               $stages: Boolean! = false, $stagePrefix: String! = "", $stageAfter: String,
+               $query: String!, $after: String, $first: Boolean!, $stages: Boolean! = false,
                $config: String! = "") {
   repository(owner: $owner, name: $name) {
     url
-    defaultBranchRef @include(if: $first) { name }
+    defaultBranchRef @include(if: $first) { name compare(headRef: $commit) { status } }
     commit: object(expression: $commit) @include(if: $first) {
       __typename
       oid
       ... on Tag { target { __typename oid } }
     }
     annotation: object(expression: $annotation) @include(if: $first) { ...Text }
-    refs(refPrefix: "refs/tags/", query: $prefix, first: 100, after: $after)
-        @include(if: $versions) { ...Tags }
-    ... @include(if: $stages) {
-      config: object(expression: $config) @include(if: $first) { ...Text }
-      stageRefs: refs(refPrefix: "refs/tags/", query: $stagePrefix, first: 100,
-                      after: $stageAfter) { ...Tags }
+    config: object(expression: $config) @include(if: $stages) { ...Text }
+    refs(refPrefix: "refs/tags/", query: $query, first: 100, after: $after) { ...Tags }
+  }
+}
+"""
+
+# Is `$commit` on a branch or tag? The newest refs first, a page at a time.
+REACH_QUERY = """
+query Reach($owner: String!, $name: String!, $commit: String!, $refPrefix: String!,
+            $first: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    refs(refPrefix: $refPrefix, first: $first, after: $after,
+         orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes { compare(headRef: $commit) { status } }
     }
   }
 }
+"""
+# Pages of refs one reachability check may read: 4 of branches, 1 of tags, 25 a page.
+REACH_PAGES = (("refs/heads/", 4), ("refs/tags/", 1))
+REACH_PAGE = 25
+_HOLDS = ("BEHIND", "IDENTICAL")  # the head (our commit) is in the base ref's history
 
+QUERY += """
 fragment Text on GitObject {
   ... on Blob { text isBinary isTruncated }
 }
@@ -130,58 +143,67 @@ class GitHubBackend:
     # -- reading ---------------------------------------------------------------------------
 
     def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
-        prefixes = {"refs": tag_prefix(model)}
+        # The version and the stage tags share their query (see ref_query): one connection.
+        prefixes = (tag_prefix(model), stage_prefix(model)) if stages else (tag_prefix(model),)
         variables: dict[str, Any] = {
             "owner": self.owner,
             "name": self.name,
             "commit": commit,
             "annotation": f"{commit}:{model.annotation_path}",
-            "prefix": prefixes["refs"],
+            "query": ref_query(model.in_tag),
             "after": None,
             "first": True,
         }
         if stages:
-            prefixes["stageRefs"] = stage_prefix(model)
-            variables |= {
-                "stages": True,
-                "stagePrefix": prefixes["stageRefs"],
-                "stageAfter": None,
-                "config": f"{commit}:{CONFIG_FILE}",
-            }
+            variables |= {"stages": True, "config": f"{commit}:{CONFIG_FILE}"}
         repo = first = self._graphql(variables)
         tags = []
         while True:
-            cursors = {}
-            for key, prefix in prefixes.items():
-                refs = repo.get(key)
-                if refs is None:  # done on an earlier page
-                    continue
-                tags += [_tag(node) for node in refs["nodes"] if node["name"].startswith(prefix)]
-                if refs["pageInfo"]["hasNextPage"]:
-                    cursors[key] = refs["pageInfo"]["endCursor"]
-            if not cursors:
+            refs = repo["refs"]
+            tags += [_tag(node) for node in refs["nodes"] if node["name"].startswith(prefixes)]
+            if not refs["pageInfo"]["hasNextPage"]:
                 break
-            variables.update(first=False, after=cursors.get("refs"))
-            if stages:
-                variables.update(
-                    versions="refs" in cursors,
-                    stages="stageRefs" in cursors,
-                    stageAfter=cursors.get("stageRefs"),
-                )
+            # Later pages ask for the tags alone.
+            variables.update(first=False, stages=False, after=refs["pageInfo"]["endCursor"])
             repo = self._graphql(variables)
         named = first.get("commit") or {}
+        default = first.get("defaultBranchRef") or {}
+        held = (default.get("compare") or {}).get("status") in _HOLDS
         return Snapshot(
             commit=_peel(named),
             annotation=_text(first.get("annotation")),
             tags=tuple(t for t in tags if t.commit),
             web_url=first.get("url") or "",
             tag_sha=named.get("oid", "") if named.get("__typename") == "Tag" else "",
-            default_branch=(first.get("defaultBranchRef") or {}).get("name", ""),
+            default_branch=default.get("name", ""),
             config=_text(first.get("config")) if stages else None,
+            reachable=True if held else None,  # else: another branch or a tag may hold it
         )
 
-    def _graphql(self, variables: dict[str, Any]) -> dict[str, Any]:
-        body = {"query": QUERY, "variables": variables}
+    def reachable(self, commit: str) -> bool:
+        """Whether a branch or tag holds `commit`: the newest branches, then the newest tags,
+        a few pages at most (the default branch was asked in the read)."""
+        for prefix, pages in REACH_PAGES:
+            variables: dict[str, Any] = {
+                "owner": self.owner,
+                "name": self.name,
+                "commit": commit,
+                "refPrefix": prefix,
+                "first": REACH_PAGE,
+                "after": None,
+            }
+            for _ in range(pages):
+                refs = self._graphql(variables, REACH_QUERY)["refs"]
+                nodes = refs["nodes"]
+                if any((n.get("compare") or {}).get("status") in _HOLDS for n in nodes):
+                    return True
+                if not refs["pageInfo"]["hasNextPage"]:
+                    break
+                variables["after"] = refs["pageInfo"]["endCursor"]
+        return False
+
+    def _graphql(self, variables: dict[str, Any], query: str = QUERY) -> dict[str, Any]:
+        body = {"query": query, "variables": variables}
         for attempt in range(1, MAX_TRIES + 1):
             try:
                 headers, data = self._retry(
@@ -203,7 +225,9 @@ class GitHubBackend:
                 self._backoff({**lowered, "x-ratelimit-remaining": "0"}, attempt, "RATE_LIMITED")
                 continue
             break
-        errors = data.get("errors") or []
+        # A comparison GitHub cannot make (e.g. `HEAD` as its head) leaves the commit's
+        # reachability unknown, not the read failed: it is asked again by sha if needed.
+        errors = [e for e in data.get("errors") or [] if "compare" not in (e.get("path") or [])]
         repo = (data.get("data") or {}).get("repository")
         if any(e.get("type") == "NOT_FOUND" for e in errors) or (repo is None and not errors):
             raise _not_found(self.repository)
@@ -225,7 +249,7 @@ class GitHubBackend:
             "tagger": {"name": tagger.name, "email": tagger.email, "date": date},
         }
         # An unused tag object is harmless (nothing points at it), so this POST may be retried.
-        _, created = self._retry(lambda: self._post("git/tags", body), tag, commit)
+        _, created = self._retry(lambda: self._post("git/tags", body), tag)
         sha = created.get("sha") if isinstance(created, dict) else None
         if not isinstance(sha, str) or not _SHA.fullmatch(sha):
             raise BackendError(
@@ -240,11 +264,15 @@ class GitHubBackend:
                 self._post("git/refs", ref)
                 return made
             except GithubException as err:
-                if err.status == 422 and "already exists" in _message(err).lower():
+                text = _message(err).lower()
+                if err.status == 422 and "reference already exists" in text:
                     self._settle(tag, sha)  # maybe a lost answer to our own earlier try
                     return made
-                if not self._transient(err):
-                    raise self._refusal(err, tag, commit) from None
+                # "Reference update failed" passes on a retry (github/rest-api-description
+                # #4887, cms-sw/cms-bot#2480): treat it as a lost answer.
+                flaky = err.status == 422 and "reference update failed" in text
+                if not (flaky or self._transient(err)):
+                    raise self._ref_refusal(err, tag) from None
                 failure = err
             except requests.RequestException:
                 pass
@@ -274,7 +302,7 @@ class GitHubBackend:
                 f"actions/workflows/{quote(workflow)}/dispatches", {"ref": ref, "inputs": inputs}
             )
         except GithubException as err:
-            raise self._refusal(err, "", "") from None
+            raise self._dispatch_refusal(err, workflow, ref, list(inputs)) from None
         except requests.RequestException as err:
             raise BackendError(f"GitHub could not be reached: {type(err).__name__}.") from None
 
@@ -310,14 +338,14 @@ class GitHubBackend:
 
     # -- retries and errors ----------------------------------------------------------------
 
-    def _retry(self, call: Callable[[], T], tag: str = "", commit: str = "") -> T:
+    def _retry(self, call: Callable[[], T], tag: str = "") -> T:
         """Run an idempotent call, retrying transient failures within the wait budget."""
         for attempt in range(1, MAX_TRIES + 1):
             try:
                 return call()
             except GithubException as err:
                 if attempt == MAX_TRIES or not self._transient(err):
-                    raise self._refusal(err, tag, commit) from None
+                    raise self._refusal(err, tag) from None
                 self._backoff(_headers(err), attempt, str(err.status), _secondary(err))
             except requests.RequestException as err:
                 if attempt == MAX_TRIES:
@@ -359,21 +387,16 @@ class GitHubBackend:
         self._waited += wait
         self._sleep(wait)
 
-    def _refusal(self, err: GithubException, tag: str, commit: str) -> BackendError:
-        status, message, headers = err.status, _message(err), _headers(err)
+    def _refusal(self, err: GithubException, tag: str = "") -> BackendError:
+        status, message = err.status, _message(err)
         what = f"tag {tag}" if tag else "the registry"
         if status == 401:
             return AuthError(
                 "GitHub refused the token (401 Bad credentials).",
                 "Pass a valid token: the default ${{ github.token }}, or a GitHub App token.",
             )
-        if status == 403 and "workflows" in headers.get("x-accepted-github-permissions", ""):
-            return PermissionDenied(
-                f"GitHub requires the 'workflows' permission to create {what} on commit {commit}, "
-                "whose .github/workflows differ from every branch head.",
-                "GITHUB_TOKEN can never have it: use a GitHub App token with workflows: write, "
-                "or register a commit that is on a branch.",
-            )
+        # `x-accepted-github-permissions` lists every permission set that would have worked
+        # (e.g. `contents=write; contents=write,workflows=write`), not what is missing.
         if status == 403:
             return PermissionDenied(
                 f"The token may not write to {self.repository} (403 {message}).",
@@ -382,12 +405,90 @@ class GitHubBackend:
         if status == 404:
             return _not_found(self.repository)
         if status == 422:
-            return BackendError(
-                f"GitHub refused {what} (422 {message}).",
-                "Protected tags or repository rules may forbid it: use a token allowed to "
-                "bypass them, or ask an admin.",
-            )
+            return _unprocessable(what, message)
         return BackendError(f"GitHub answered {status} ({message}).", "Re-run the job later.")
+
+    def _ref_refusal(self, err: GithubException, tag: str) -> BackendError:
+        """The ref POST failed for good; the tag object before it was created."""
+        if err.status == 403:
+            # The same token just created the tag object, so it can write contents: GitHub
+            # asks more for this commit. A tag on a commit whose .github/workflows differ
+            # from every branch head needs `workflows`, which GITHUB_TOKEN never has.
+            return PermissionDenied(
+                f"GitHub created the tag object of {tag} but refused its ref (403 "
+                f"{_message(err)}). The token can write to {self.repository}, so the commit "
+                "needs more: a commit whose .github/workflows differ from every branch head "
+                "needs the `workflows` permission, which GITHUB_TOKEN never has.",
+                "Register a commit that is on a branch, or use a GitHub App token with "
+                "workflows: write.",
+            )
+        if err.status == 422:
+            return _unprocessable(f"tag {tag}", _message(err))
+        return self._refusal(err, tag)
+
+    def _dispatch_refusal(
+        self, err: GithubException, workflow: str, ref: str, sent: list[str]
+    ) -> BackendError:
+        """Why GitHub would not start `workflow` on `ref`, as its answers say (section 8 of
+        shared/reference/github.md: cli/cli#9781, benc-uk/workflow-dispatch#80)."""
+        status, message = err.status, _message(err)
+        where = f"workflow {workflow} on {ref}"
+        inputs = ", ".join(f"{name}: {{type: string}}" for name in sent)
+        block = f"on: {{workflow_dispatch: {{inputs: {{{inputs}}}}}}}"
+        if status == 403:
+            return PermissionDenied(
+                f"The token may not start {where} (403 {message}).",
+                "Give the job `permissions: actions: write`.",
+            )
+        if status == 404:
+            return BackendError(
+                f"GitHub found no {where} (404): a dispatch runs the workflow file as it is on "
+                "the ref dispatched to.",
+                f"Commit .github/workflows/{workflow} to {ref}, or set dispatch-ref to a "
+                "branch that has it.",
+            )
+        text = message.lower()
+        if status == 422 and "workflow_dispatch" in text:
+            return BackendError(
+                f"The {where} has no workflow_dispatch trigger (422 {message}).",
+                f"Add the trigger with the inputs this action sends: {block}",
+            )
+        if status == 422 and "unexpected inputs" in text:
+            return BackendError(
+                f"The {where} does not declare the inputs this action sends (422 {message}).",
+                f"Declare them: {block}",
+            )
+        if status == 422 and "required input" in text:
+            return BackendError(
+                f"The {where} requires an input this action does not send (422 {message}).",
+                f"This action sends {', '.join(sent)}: make any other input optional "
+                "(required: false) or give it a default.",
+            )
+        return self._refusal(err)
+
+
+def _unprocessable(what: str, message: str) -> BackendError:
+    """A 422: GitHub's own words, and a ruleset named only when GitHub names one."""
+    hint = "Fix what GitHub names, then run again."
+    if "rule" in message.lower():
+        hint = (
+            "A repository ruleset forbids it: ask an admin to allow it, or to put the GitHub "
+            "App whose token this step uses on the ruleset's bypass list (GITHUB_TOKEN "
+            "cannot bypass rulesets)."
+        )
+    return BackendError(f"GitHub refused {what} (422 {message}).", hint)
+
+
+def ref_query(prefix: str) -> str:
+    """What to send as `refs(query:)` to find every tag that starts with `prefix`.
+
+    GitHub documents `query` only as "filters refs with query on name": prefix, substring and
+    word matching are all possible, and what it makes of `@ # = ! /` is unknown. The leading
+    run of letters and digits starts every such tag's name, so it matches each of them in any
+    of those modes; the answer is filtered by prefix afterwards.
+    """
+    match = re.match(r"[A-Za-z0-9]+", prefix)
+    return match.group() if match else ""
 
 
 def _not_found(repository: str) -> RepositoryNotFound:

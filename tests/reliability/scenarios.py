@@ -139,6 +139,10 @@ def make_fault(spec: dict[str, Any], now: float) -> Fault:
 
 
 SPENT = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": Reset(5)}
+# GitHub's words (shared/reference/github.md, section 8).
+RULESET = "Repository rule violations found\n\nCannot create ref due to creations being restricted."
+NOT_ACCESSIBLE = "Resource not accessible by integration"
+ACCEPTED = {"x-accepted-github-permissions": "contents=write; contents=write,workflows=write"}
 KINDS: dict[str, tuple[dict[str, Any], float]] = {
     # name: (fault fields, the least wait the backend must honour)
     "500": ({"status": 500}, 0),
@@ -325,9 +329,25 @@ def _capped() -> list[FaultCase]:
         FaultCase(
             CAPPED,
             "ref refused by a repository rule (422)",
-            (_f(REF, status=422, body={"message": "Repository rule violations found"}),),
+            (_f(REF, status=422, body={"message": RULESET}),),
             expect="refused",
-            says="repository rules",
+            says="ruleset's bypass list",
+            orphan=True,
+        ),
+        FaultCase(
+            CAPPED,
+            "422 Reference update failed on every ref POST",
+            (_f(REF, **every, status=422, body={"message": "Reference update failed"}),),
+            expect="refused",
+            says="no tag is visible",
+            orphan=True,
+        ),
+        FaultCase(
+            CAPPED,
+            "403 on the ref after the tag object (a commit that needs `workflows`)",
+            (_f(REF, status=403, body={"message": NOT_ACCESSIBLE}, headers=ACCEPTED),),
+            expect="refused",
+            says="workflows: write",
             orphan=True,
         ),
         FaultCase(
@@ -369,6 +389,12 @@ def _odd_answers() -> list[FaultCase]:
             "GraphQL rate limit spent (200, RATE_LIMITED), reset in 5 s",
             (_f(READ, **rate_limited),),
             least_wait=5,
+        ),
+        FaultCase(
+            TRANSIENT,
+            "422 Reference update failed on the ref (passes on a retry)",
+            (_f(REF, status=422, body={"message": "Reference update failed"}),),
+            least_wait=1,
         ),
         FaultCase(
             TRANSIENT,

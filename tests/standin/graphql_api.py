@@ -95,6 +95,7 @@ class Ctx:
     reset_at: int
     rate_used: int
     bugs: list[str] = field(default_factory=list)  # tracebacks of unexpected resolver errors
+    ref_query: str = "substring"  # how refs(query:) matches: one of REF_QUERY_MODES
 
     @property
     def web(self) -> str:
@@ -340,6 +341,49 @@ class RefNode(Node):
     def f_repository(self) -> RepoNode:
         return RepoNode(self.ctx)
 
+    def f_compare(self, headRef: str) -> Static | None:
+        """GitHub's comparison of this ref (the base) with `headRef` (a ref or a sha: GraphQL
+        changelog 2022-10-18; refined-github/refined-github#6094 compares an abbreviated
+        oid). None when the head does not resolve."""
+        git = self.ctx.git
+        base = git.peel(self.oid, "commit")
+        head = git.resolve_commit(headRef)
+        if base is None or head is None:
+            return None
+        ahead = int(git.run("rev-list", "--count", f"{base.oid}..{head}").decode())
+        behind = int(git.run("rev-list", "--count", f"{head}..{base.oid}").decode())
+        status = (
+            "IDENTICAL" if not ahead and not behind
+            else "BEHIND" if not ahead
+            else "AHEAD" if not behind
+            else "DIVERGED"
+        )  # fmt: skip
+        values = {"status": status, "aheadBy": ahead, "behindBy": behind}
+        return Static(self.ctx, "Comparison", values)
+
+
+# How `refs(query:)` might match a ref's name: GitHub documents only "Filters refs with query
+# on name". Reports show partial matches (osowskit/atlassian-github-app-addon#72), so any
+# of these may be what github.com does; the suite passes under each (STANDIN_REF_QUERY).
+# "stripped": a search that drops punctuation (`@ # = !`) from the query, then matches the
+# rest as a substring, so `cv=churn@` would look for `cvchurn` and find nothing.
+REF_QUERY_MODES = ("prefix", "substring", "words", "stripped")
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+
+
+def query_matches(mode: str, query: str, name: str) -> bool:
+    if mode == "prefix":
+        return name.startswith(query)
+    if mode == "substring":
+        return query in name
+    if mode == "stripped":
+        return "".join(_words(query)) in name
+    # words: every word of the query is a word of the name
+    return set(_words(query)) <= set(_words(name)) if _words(query) else True
+
 
 def standard_prefix(full_name: str) -> str:
     parts = full_name.split("/")
@@ -536,7 +580,8 @@ class RepoNode(Node):
         git = self.ctx.git
         refs = [r for r in git.refs() if r.name.startswith(refPrefix)]
         if query:
-            refs = [r for r in refs if query in r.name.removeprefix(refPrefix)]
+            mode = self.ctx.ref_query
+            refs = [r for r in refs if query_matches(mode, query, r.name.removeprefix(refPrefix))]
         field = (orderBy or {}).get("field", "ALPHABETICAL")
         descending = ((orderBy or {}).get("direction") or direction or "ASC") == "DESC"
         keyed: list[tuple[list[Any], Any]] = []

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import yaml
+
 from . import openapi_check
 from .gitstore import FULL_OID, Git, GitError, GitObject, Person
 
@@ -490,6 +492,15 @@ def create_ref(ctx: RepoContext, req: Request) -> Reply:
     obj = ctx.git.read(sha.lower()) if FULL_OID.fullmatch(sha.lower()) else None
     if obj is None:
         return error(422, "Object does not exist", req.doc)
+    commit = ctx.git.peel(obj.oid, "commit")
+    if name.startswith("refs/tags/") and commit and not _workflows_on_a_branch(ctx, commit.oid):
+        # A tag on a commit whose .github/workflows differ from every branch head needs the
+        # `workflows` permission, which GITHUB_TOKEN never has (mathieudutour/github-tag-
+        # action#138, cli/cli#9514); GitHub answers a bare 403 with this header
+        # (mkb79/Audible#882), listing every permission set that would have worked.
+        reply = error(403, "Resource not accessible by integration", req.doc)
+        reply.headers["x-accepted-github-permissions"] = REF_PERMISSIONS
+        return reply
     try:
         created = ctx.git.create_ref(name, obj.oid)
     except GitError:
@@ -498,6 +509,17 @@ def create_ref(ctx: RepoContext, req: Request) -> Reply:
         return error(422, "Reference already exists", req.doc)
     body = ref_json(ctx, name, obj.oid, obj.type)
     return Reply(201, body, {"location": body["url"]})
+
+
+# What GitHub names in `x-accepted-github-permissions` for creating a ref.
+REF_PERMISSIONS = "contents=write; contents=write,workflows=write"
+
+
+def _workflows_on_a_branch(ctx: RepoContext, commit: str) -> bool:
+    """Whether some branch head has the same .github/workflows as `commit` (both none too)."""
+    own = ctx.git.rev_parse(f"{commit}:.github/workflows")
+    heads = [r.oid for r in ctx.git.refs() if r.name.startswith("refs/heads/")]
+    return any(ctx.git.rev_parse(f"{head}:.github/workflows") == own for head in heads)
 
 
 def get_contents(ctx: RepoContext, req: Request) -> Reply:
@@ -554,16 +576,72 @@ def get_workflow(ctx: RepoContext, req: Request) -> Reply:
     return Reply(200, _workflow_json(ctx, req.params["workflow"]))
 
 
+def _workflow_at(ctx: RepoContext, commit: str, workflow_id: str) -> tuple[str, Any] | None:
+    """The workflow file (name, parsed YAML) that `workflow_id` names on `commit`."""
+    names = [
+        name
+        for _, kind, _, name in _tree(ctx, f"{commit}:.github/workflows")
+        if kind == "blob" and name.endswith((".yml", ".yaml"))
+    ]
+    if workflow_id.isdigit():
+        ids = {zlib.crc32(n.encode()) & 0x7FFFFFFF: n for n in names}
+        known = ctx.workflow_files.get(int(workflow_id))
+        name = ids.get(int(workflow_id)) or (known if known in names else None)
+    else:
+        name = workflow_id if workflow_id in names else None
+    if name is None:
+        return None
+    oid = ctx.git.rev_parse(f"{commit}:.github/workflows/{name}")
+    blob = ctx.git.read(oid) if oid else None
+    return name, yaml.safe_load(blob.data) if blob else None
+
+
+def _tree(ctx: RepoContext, expr: str) -> list[tuple[str, str, str, str]]:
+    oid = ctx.git.rev_parse(expr)
+    return ctx.git.ls_tree(oid) if oid else []
+
+
 def workflow_dispatch(ctx: RepoContext, req: Request) -> Reply:
+    """GitHub's answers, as users report them (shared/reference/github.md, section 8):
+    404 when the workflow file is not on the ref dispatched to (cli/cli#9781); 422 for a
+    file without the trigger, undeclared inputs (benc-uk/workflow-dispatch#80) or a missing
+    required one."""
     ref = req.body["ref"]
-    resolved = any(
-        ctx.git.ref(candidate) for candidate in (ref, f"refs/heads/{ref}", f"refs/tags/{ref}")
+    commit = next(
+        (
+            c
+            for c in (ctx.git.resolve_commit(f"refs/heads/{ref}"), ctx.git.resolve_commit(ref))
+            if c
+        ),
+        None,
     )
-    if not resolved:
+    if commit is None:
         return error(422, f"No ref found for: {ref}", req.doc)
     workflow_id = req.params["workflow"]
-    file = ctx.workflow_files.get(int(workflow_id)) if workflow_id.isdigit() else workflow_id
+    found = _workflow_at(ctx, commit, workflow_id)
+    if found is None:
+        return error(404, "Not Found", req.doc)
+    file, document = found
+    triggers = (
+        (document or {}).get("on", (document or {}).get(True))
+        if isinstance(document, dict)
+        else None
+    )
+    if isinstance(triggers, str):
+        triggers = {triggers: None}
+    elif isinstance(triggers, list):
+        triggers = dict.fromkeys(triggers)
+    if not isinstance(triggers, dict) or "workflow_dispatch" not in triggers:
+        return error(422, "Workflow does not have 'workflow_dispatch' trigger", req.doc)
+    declared = (triggers["workflow_dispatch"] or {}).get("inputs") or {}
     inputs = dict(req.body.get("inputs") or {})
+    unexpected = [name for name in inputs if name not in declared]
+    if unexpected:
+        listing = ", ".join(f'"{name}"' for name in unexpected)
+        return error(422, f"Unexpected inputs provided: [{listing}]", req.doc)
+    for name, spec in declared.items():
+        if (spec or {}).get("required") and name not in inputs and "default" not in (spec or {}):
+            return error(422, f"Required input '{name}' not provided", req.doc)
     ctx.record_dispatch(Dispatch(workflow_id, file, ref, inputs, None, {}, req.body))
     if req.body.get("return_run_details"):
         run_id = zlib.crc32(repr(req.body).encode()) & 0x7FFFFFFF
@@ -622,7 +700,7 @@ ROUTES = [
         "POST", re.compile(_REPO + r"/git/tags/?"), _T + "/git/tags", create_tag, "contents=write"
     ),
     Route(
-        "POST", re.compile(_REPO + r"/git/refs/?"), _T + "/git/refs", create_ref, "contents=write"
+        "POST", re.compile(_REPO + r"/git/refs/?"), _T + "/git/refs", create_ref, REF_PERMISSIONS
     ),
     Route(
         "GET",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import secrets
 import socket
@@ -175,6 +176,7 @@ class StandIn:
         prefix: str = "",
         tokens: dict[str, str] | None = None,
         latency: float = 0.0,
+        ref_query: str | None = None,
     ) -> None:
         if prefix not in ("", "/api/v3"):
             raise ValueError(f"prefix must be '' or '/api/v3', not {prefix!r}")
@@ -184,6 +186,11 @@ class StandIn:
         self.prefix = prefix
         self.tokens = dict(DEFAULT_TOKENS if tokens is None else tokens)
         self.latency = latency
+        # How refs(query:) matches (graphql_api.REF_QUERY_MODES); the environment sets it for
+        # a whole run of the suite.
+        self.ref_query = ref_query or os.environ.get("STANDIN_REF_QUERY") or "substring"
+        if self.ref_query not in graphql_api.REF_QUERY_MODES:
+            raise ValueError(f"ref_query must be one of {graphql_api.REF_QUERY_MODES}")
         self.dispatches: list[Dispatch] = []
         self.invalid_bodies: list[InvalidBody] = []
         self.server_errors: list[str] = []  # tracebacks of stand-in bugs (answered 500)
@@ -480,6 +487,7 @@ class StandIn:
             repo_id=self._ctx().repo_id,
             reset_at=self._reset_at,
             rate_used=used,
+            ref_query=self.ref_query,
         )
         answer = graphql_api.handle(ctx, body)
         if ctx.bugs:
