@@ -96,7 +96,7 @@ def load_yaml(text: str, source: str) -> Any:
     if text == TOO_LARGE or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise AnnotationError(
             f"{source} is larger than {MAX_BYTES // 1024} KiB.",
-            "Keep dvc.yaml small, or set require-annotation: false.",
+            "Keep dvc.yaml small, or {no_annotation}.",
             file=source,
         )
     if "\x00" in text:
@@ -222,13 +222,13 @@ def model_annotation(
     if text is None:
         raise AnnotationError(
             f"{source} does not exist at commit {commit}, so {model.full} is not declared there.",
-            f"Declare it under 'artifacts:' in {source}, or set require-annotation: false.",
+            f"Declare it under 'artifacts:' in {source}, or {{no_annotation}}.",
             file=source,
         )
     declared = sorted(declared_models(text, source))
     raise AnnotationError(
         f"Model {model.name!r} is not declared under 'artifacts:' in {source} at commit "
         f"{commit}. Declared there: {', '.join(declared) if declared else 'none'}.",
-        f"Fix the name, declare the model in {source}, or set require-annotation: false.",
+        f"Fix the name, declare the model in {source}, or {{no_annotation}}.",
         file=source,
     )

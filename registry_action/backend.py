@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .errors import InvalidInput
-from .grammar import ModelName, is_valid_ref
+from .grammar import ModelName
 
 CONFIG_FILE = ".gto"  # GTO's registry config; its `stages:` list is the allowed stages
-_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
+# What a revision may not hold: whitespace and control characters, `REV:path` (a file, not a
+# commit), ranges, `^{type}` peeling. Everything else git or GitHub resolves, or answers
+# "not found" for.
+_NOT_A_REVISION = re.compile(r"[\s\x00-\x1f\x7f:\\]|\.\.|\^\{")
 _IDENT_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
@@ -94,13 +97,11 @@ def check_message(message: str, tagger: Tagger) -> None:
         )
     for part in (tagger.name, tagger.email):
         if not _utf8(part):
-            raise InvalidInput(
-                "The tagger is not valid UTF-8 text.", "Set tagger-name and tagger-email in UTF-8."
-            )
+            raise InvalidInput("The tagger is not valid UTF-8 text.", "Set {tagger} in UTF-8.")
         if not part or _IDENT_FORBIDDEN.search(part):
             raise InvalidInput(
                 f"Tagger {tagger.name!r} <{tagger.email}> is not a valid git identity.",
-                "Set tagger-name and tagger-email without '<', '>' or control characters.",
+                "Set {tagger} without '<', '>' or control characters.",
             )
 
 
@@ -113,13 +114,12 @@ def _utf8(text: str) -> bool:
 
 
 def check_commit(ref: str) -> str:
-    """A commit input: a sha (4 to 40 hex digits), HEAD, or a branch or tag name."""
+    """A commit input: a sha, a branch or tag, or a revision git understands (`HEAD~1`,
+    `main^`), never one git could read as an option or as a path inside a commit."""
     ref = ref.strip()
-    if ref == "HEAD" or _HEX.fullmatch(ref):
-        return ref
-    if ref and not ref.startswith("-") and is_valid_ref(f"refs/heads/{ref}"):
+    if ref and not ref.startswith("-") and len(ref) <= 256 and not _NOT_A_REVISION.search(ref):
         return ref
     raise InvalidInput(
-        f"Commit {ref!r} is not a commit sha, branch or tag name.",
-        "Give a full or short sha, a branch or a tag (e.g. ${{ github.sha }} or main).",
+        f"Commit {ref!r} is not a commit sha, branch, tag or revision.",
+        "Give a full or short sha, a branch, a tag or a revision, e.g. {commit_example}.",
     )

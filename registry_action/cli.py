@@ -1,12 +1,7 @@
-"""The command line: the same registry core against a local clone or the GitHub API.
+"""The command line: the registry core on a local clone, or through the GitHub API.
 
-registry-action register MODEL [--version V | --bump patch|minor|major] [--commit REF]
-    [--message M] [--force] [--dry-run] [--repo PATH | --github OWNER/REPO] [--json]
-registry-action assign MODEL --stage S [--version V | --commit REF] [--skip-registration] ...
-registry-action unassign MODEL --stage S [--version V | --commit REF] ...
-registry-action deregister MODEL [--version V | --commit REF] ...
-registry-action deprecate MODEL [--commit REF] ...
-registry-action demo [--dir PATH]
+It speaks to a person: one line per outcome by default, `--json` for scripts, `--outputs`
+for the `key=value` lines a workflow step receives. Same rules and decisions as the action.
 """
 
 from __future__ import annotations
@@ -14,100 +9,137 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from . import wording
 from .backend import BOT, Backend, Tagger
 from .backends import utc_iso
-from .errors import RegistryError
-from .request import Command, Request
+from .errors import InvalidInput, RegistryError
+from .outputs import Facts, outputs, typed
+from .request import STAGED, Command, Request
+
+HELP = {
+    Command.REGISTER: "register a model version (bump the latest, or give --version)",
+    Command.ASSIGN: "assign a stage to a version (registering the commit first if needed)",
+    Command.UNASSIGN: "take a stage back from a version",
+    Command.DEREGISTER: "deregister a version",
+    Command.DEPRECATE: "deprecate a model",
+}
+BUMPS = ["patch", "minor", "major"]
+
+
+def _program_version() -> str:
+    try:
+        return version("registry-action")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="registry-action", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    reg = commands.add_parser("register", help="register a model version")
-    _model(reg)
-    which = reg.add_mutually_exclusive_group()
-    which.add_argument("--version", default="", help="v + SemVer, e.g. v1.2.3")
-    which.add_argument("--bump", default="patch", choices=["patch", "minor", "major"])
-    reg.add_argument("--commit", default="HEAD", help="sha, branch or tag (default HEAD)")
-    _annotation(reg)
-    _common(reg)
-    helps = {
-        Command.ASSIGN: "assign a stage to a version (registering the commit first if needed)",
-        Command.UNASSIGN: "take a stage back from a version",
-        Command.DEREGISTER: "deregister a version",
-        Command.DEPRECATE: "deprecate a model",
-    }
-    for command, text in helps.items():
-        sub = commands.add_parser(command.value, help=text)
-        _model(sub)
-        if command in (Command.ASSIGN, Command.UNASSIGN):
-            sub.add_argument("--stage", required=True, help="e.g. prod")
-            sub.add_argument(
-                "--stages", default="", help="allowed stages, comma-separated (default: .gto)"
-            )
-        which = sub.add_mutually_exclusive_group()
-        if command is not Command.DEPRECATE:
-            which.add_argument("--version", default="", help="a registered version, e.g. v1.2.3")
-        which.add_argument(
-            "--commit",
-            default="HEAD",
-            help="where dvc.yaml and .gto are read (default HEAD); "
-            + (
-                "tagged only when the model has no tags yet (--force)"
-                if command is Command.DEPRECATE
-                else "the commit to act on when no --version is given"
-            ),
-        )
-        if command is Command.ASSIGN:
-            sub.add_argument(
-                "--bump",
-                default="patch",
-                choices=["patch", "minor", "major"],
-                help="the version an unregistered commit gets",
-            )
-            sub.add_argument(
-                "--skip-registration",
-                action="store_true",
-                help="assign an unregistered commit without registering it",
-            )
-            _annotation(sub)
-        _common(sub)
-    demo = commands.add_parser("demo", help="register a model in a fresh local repository")
-    demo.add_argument("--dir", type=Path, help="where to make the repository (default: temp)")
+    parser = argparse.ArgumentParser(
+        prog="registry-action",
+        description="Register ML model versions as GTO/Studio Git tags, in a local clone or "
+        "through the GitHub API.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_program_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command, text in HELP.items():
+        _write_command(commands.add_parser(command.value, help=text, description=text), command)
+    parse = commands.add_parser(
+        "parse", help="what a registry tag records", description="What a registry tag records."
+    )
+    parse.add_argument("tag", help="a tag name, e.g. churn@v1.2.0 or churn#prod#3")
+    _where(parse)
+    demo = commands.add_parser(
+        "demo",
+        help="register a model in a new local repository",
+        description="Make a repository that declares a model, register two versions, show "
+        "what a step would receive.",
+    )
+    demo.add_argument(
+        "--dir", type=Path, help="a new or empty folder for it (default: a fresh temp folder)"
+    )
     return parser
 
 
-def _model(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", help="NAME, or DIR:NAME when its dvc.yaml is in folder DIR")
-
-
-def _annotation(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--no-require-annotation",
-        dest="require_annotation",
-        action="store_false",
-        help="do not require the model in dvc.yaml",
+def _write_command(sub: argparse.ArgumentParser, command: Command) -> None:
+    sub.add_argument("model", help="NAME, or DIR:NAME when its dvc.yaml is in folder DIR")
+    if command in STAGED:
+        sub.add_argument("--stage", required=True, help="the stage, e.g. prod")
+        sub.add_argument(
+            "--stages", default="", help="the allowed stages, comma-separated (default: .gto's)"
+        )
+    # register names a version for a commit; the others act on a version or on a commit.
+    registers = command is Command.REGISTER
+    which = sub.add_mutually_exclusive_group()
+    if command is not Command.DEPRECATE:
+        which.add_argument(
+            "--version",
+            default="",
+            help="v + SemVer, e.g. v1.2.3" if registers else "a registered version, e.g. v1.2.3",
+        )
+    target = "the commit to register" if registers else "the commit to act on"
+    (sub if registers else which).add_argument(
+        "--commit",
+        default="HEAD",
+        help=f"{target}: a sha, branch, tag or revision such as HEAD~1 (default HEAD); "
+        "dvc.yaml and .gto are read there",
+    )
+    if command in (Command.REGISTER, Command.ASSIGN):
+        (which if registers else sub).add_argument(
+            "--bump",
+            default="patch",
+            choices=BUMPS,
+            help="how the next version is named (default patch)",
+        )
+        sub.add_argument(
+            "--no-require-annotation",
+            dest="require_annotation",
+            action="store_false",
+            help="register even when dvc.yaml does not declare the model",
+        )
+    if command is Command.ASSIGN:
+        sub.add_argument(
+            "--skip-registration",
+            action="store_true",
+            help="put the stage on an unregistered commit without registering it",
+        )
+    sub.add_argument("--message", default="", help="the tag message (default: GTO's)")
+    sub.add_argument(
+        "--force",
+        action="store_true",
+        help="write the tag even where GTO would refuse or the registry has it (GTO's --force)",
+    )
+    sub.add_argument("--dry-run", action="store_true", help="decide and show, but write nothing")
+    _where(sub)
+    sub.add_argument(
+        "--push",
+        metavar="REMOTE",
+        default="",
+        help="push the tags to REMOTE when it lacks them (a local clone)",
     )
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--message", default="")
-    parser.add_argument("--force", action="store_true")
-    parser.add_argument("--dry-run", action="store_true")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--repo", default=".", help="local clone (default: .)")
-    where.add_argument("--github", metavar="OWNER/REPO", help="use the GitHub API ($GITHUB_TOKEN)")
-    parser.add_argument(
-        "--push", metavar="REMOTE", default="", help="push the new tag (local clone)"
+def _where(sub: argparse.ArgumentParser) -> None:
+    where = sub.add_mutually_exclusive_group()
+    where.add_argument("--repo", default=".", help="the local clone (default: .)")
+    where.add_argument(
+        "--github", metavar="OWNER/REPO", help="the repository on GitHub (token: $GITHUB_TOKEN)"
     )
-    parser.add_argument("--json", action="store_true", help="print the outputs as one JSON object")
+    shown = sub.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--json", action="store_true", help="print the outputs as one JSON object, typed"
+    )
+    shown.add_argument(
+        "--outputs", action="store_true", help="print the key=value lines a workflow step gets"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,52 +147,109 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args.dir)
-        backend: Backend
-        if args.github:
-            from .backends.github import GitHubBackend
-
-            token = os.environ.get("GITHUB_TOKEN", "")
-            backend = GitHubBackend.from_env(args.github, token, os.environ)
-            tagger = BOT
-        else:
-            from .backends.git import GitBackend
-
-            backend = GitBackend(args.repo, push_remote=args.push)
-            tagger = _git_tagger(args.repo)
-        request = Request.parse(
-            args.command,
-            model=args.model,
-            commit=args.commit,
-            tagger=tagger,
-            version=getattr(args, "version", ""),
-            bump=getattr(args, "bump", "patch"),
-            stage=getattr(args, "stage", ""),
-            message=args.message,
-            force=args.force,
-            stages=getattr(args, "stages", ""),
-            skip_registration=getattr(args, "skip_registration", False),
-            require_annotation=getattr(args, "require_annotation", True),
-        )
-        from .write import run
-
-        now = utc_iso(time.time())
-        result = run(backend, request, now=now, dry_run=args.dry_run).outputs
+        backend, tagger = _backend(args)
+        if args.command == "parse":
+            return _parse(args, backend)
+        return _write(args, backend, tagger)
     except RegistryError as err:
-        print(f"error: {err.title}: {err}", file=sys.stderr)
+        print(f"error: {err.title}: {err.render('cli')}", file=sys.stderr)
         return 1
-    _print(result, args.json)
+
+
+def _backend(args: argparse.Namespace) -> tuple[Backend, Tagger]:
+    if args.github:
+        token = os.environ.get("GITHUB_TOKEN", "")
+        if not token:
+            raise InvalidInput(
+                f"--github {args.github} needs a token, and GITHUB_TOKEN is not set.",
+                "Set GITHUB_TOKEN, e.g. GITHUB_TOKEN=$(gh auth token).",
+            )
+        from .backends.github import GitHubBackend
+
+        return GitHubBackend.from_env(args.github, token, os.environ), BOT
+    from .backends.git import GitBackend
+
+    return GitBackend(args.repo), _git_tagger(args.repo)
+
+
+def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
+    from .write import run
+
+    request = Request.parse(
+        args.command,
+        model=args.model,
+        commit=args.commit,
+        tagger=tagger,
+        version=getattr(args, "version", ""),
+        bump=getattr(args, "bump", "patch"),
+        stage=getattr(args, "stage", ""),
+        message=args.message,
+        force=args.force,
+        stages=getattr(args, "stages", ""),
+        skip_registration=getattr(args, "skip_registration", False),
+        require_annotation=getattr(args, "require_annotation", True),
+    )
+    if args.push and args.github:
+        raise InvalidInput("--push is for a local clone; through --github tags are on GitHub.")
+    outcome = run(backend, request, now=utc_iso(time.time()), dry_run=args.dry_run)
+    made = [o for o in (outcome.registration, outcome) if o is not None]
+    if not _show(args, outcome.outputs):
+        for step in made:
+            planned = args.dry_run and step.plan.create
+            command = step.plan.request.command
+            notice, _ = wording.written(
+                command, step.facts, created=step.created, planned=planned, short=True
+            )
+            print(notice)
+    tags = [o.tag.name for o in made if not args.dry_run]
+    if args.push:
+        return _push(args, backend, tags)
+    if tags and not args.github and not (args.json or args.outputs):
+        # As gto says it.
+        print("To push the changes upstream, run:")
+        print(f"    git push origin {' '.join(shlex.quote(t) for t in tags)}")
     return 0
 
 
-def _print(outputs: dict[str, str], as_json: bool) -> None:
-    if as_json:
-        print(outputs["json"])
-        return
-    # As a step would receive them: multi-line values (docker-tags) in the heredoc form.
-    for name, value in outputs.items():
-        if name == "json":
-            continue
-        print(f"{name}<<EOF\n{value}\nEOF" if "\n" in value else f"{name}={value}")
+def _push(args: argparse.Namespace, backend: Backend, tags: list[str]) -> int:
+    from .backends.git import GitBackend
+
+    assert isinstance(backend, GitBackend)
+    for tag in tags:
+        pushed = backend.publish(tag, args.push)
+        if not (args.json or args.outputs):
+            print(f"Pushed {tag} to {args.push}." if pushed else f"{args.push} has {tag} already.")
+    return 0
+
+
+def _parse(args: argparse.Namespace, backend: Backend) -> int:
+    from .parse import parse, tag_of
+
+    tag = tag_of(args.tag)
+    if tag is None:
+        raise InvalidInput(
+            f"{args.tag!r} is not a registry tag.",
+            "Give a tag such as churn@v1.2.0, churn#prod#3 or cv=churn@v1.0.0.",
+        )
+    facts: Facts | None = parse(backend, tag)
+    if facts is None:
+        print(f"{tag.tag} is a lightweight tag, which GTO ignores.")
+        return 0
+    if not _show(args, outputs(facts)):
+        print(wording.parsed(facts, short=True))
+    return 0
+
+
+def _show(args: argparse.Namespace, values: dict[str, str]) -> bool:
+    """Print the outputs as asked (`--json`, `--outputs`); False when a person is reading."""
+    if args.json:
+        print(json.dumps(typed(values), ensure_ascii=False))
+    elif args.outputs:
+        # As a step would receive them: multi-line values (docker-tags) in the heredoc form.
+        for name, value in values.items():
+            if name != "json":
+                print(f"{name}<<EOF\n{value}\nEOF" if "\n" in value else f"{name}={value}")
+    return bool(args.json or args.outputs)
 
 
 def _git_tagger(repo: str) -> Tagger:
@@ -185,6 +274,11 @@ artifacts:
 
 def _demo(folder: Path | None) -> int:
     """Make a repository with a declared model, register two versions, show the outputs."""
+    if folder is not None and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InvalidInput(
+            f"{folder} exists and is not empty: demo makes a repository of its own there.",
+            "Give a new or empty folder with --dir, or leave --dir out for a temp folder.",
+        )
     root = folder or Path(tempfile.mkdtemp(prefix="registry-action-demo-"))
     root.mkdir(parents=True, exist_ok=True)
 
@@ -197,15 +291,17 @@ def _demo(folder: Path | None) -> int:
     (root / "dvc.yaml").write_text(DEMO_DVC_YAML)
     git("add", "dvc.yaml")
     git("commit", "-q", "-m", "Declare the churn model")
-    print(f"# repository: {root}")
-    for step, argv in enumerate(
-        (["register", "churn", "--repo", str(root)], ["register", "churn", "--repo", str(root)])
-    ):
+    print(f"# a new repository: {root}")
+    steps = (
+        ["register", "churn", "--repo", str(root)],
+        ["register", "churn", "--repo", str(root), "--outputs"],
+    )
+    for step, argv in enumerate(steps):
         if step:
             (root / "train.log").write_text("retrained\n")
             git("add", "train.log")
             git("commit", "-q", "-m", "Retrain")
-        print(f"\n$ registry-action {' '.join(argv)}")
+        print(f"\n$ registry-action {' '.join(shlex.quote(a) for a in argv)}")
         sys.stdout.flush()
         if code := main(argv):
             return code
@@ -213,7 +309,6 @@ def _demo(folder: Path | None) -> int:
         ["git", "-C", str(root), "tag", "-n1", "--list"], capture_output=True, text=True
     )
     print(f"\n$ git tag -n1\n{tags.stdout}", end="")
-    print(json.dumps({"demo": "ok", "repository": str(root)}))
     return 0
 
 

@@ -14,7 +14,7 @@ def config_stages(text: str) -> tuple[str, ...] | None:
         document = load_yaml(text, CONFIG_FILE)
     except AnnotationError as err:
         raise ConfigError(
-            err.message, "Fix .gto, or list the stages in the stages input.", file=CONFIG_FILE
+            err.message, "Fix .gto, or list the stages in {stages}.", file=CONFIG_FILE
         ) from None
     if document is None:
         return None

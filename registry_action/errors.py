@@ -6,6 +6,46 @@ is wrong and what to do. Anything else escaping the core is a bug.
 
 from __future__ import annotations
 
+import re
+
+# One source of wording, two spellings: a message or hint names what to change as `{key}`,
+# and each shell spells it in its own words (the action's inputs and a workflow's remedies,
+# or the command line's flags).
+SPELLINGS: dict[str, dict[str, str]] = {
+    "action": {
+        "force": "set force: true",
+        "no_annotation": "set require-annotation: false",
+        "stage_example": "set stage, e.g. stage: prod",
+        "stages": "the stages input",
+        "tagger": "tagger-name and tagger-email",
+        "commit_example": "${{ github.sha }}, main or v1.0.0",
+        "serialize": "Serialize registry changes of one model with a `concurrency:` group, "
+        "then re-run the job.",
+        "later": "re-run the job later",
+        "token": "the default ${{ github.token }}, or a GitHub App token",
+        "repository": "the repository input (owner/name)",
+    },
+    "cli": {
+        "force": "pass --force",
+        "no_annotation": "pass --no-require-annotation",
+        "stage_example": "pass --stage, e.g. --stage prod",
+        "stages": "--stages",
+        "tagger": "the clone's user.name and user.email (git config)",
+        "commit_example": "HEAD~1, main or v1.0.0",
+        "serialize": "Run it again once the other writers are done.",
+        "later": "try again later",
+        "token": "a valid GITHUB_TOKEN (e.g. from `gh auth token`)",
+        "repository": "--github OWNER/REPO",
+    },
+}
+_KEY = re.compile(r"\{(\w+)\}")
+
+
+def spell(text: str, shell: str = "action") -> str:
+    """`text` with each `{key}` of SPELLINGS in `shell`'s words (other braces untouched)."""
+    words = SPELLINGS[shell]
+    return _KEY.sub(lambda m: words.get(m[1], m[0]), text)
+
 
 class RegistryError(Exception):
     """Base class: a refusal with a user-facing message and a hint."""
@@ -19,8 +59,12 @@ class RegistryError(Exception):
         self.file = file  # repository path the error is about, for the annotation
         self.line = line
 
+    def render(self, shell: str = "action") -> str:
+        """What is wrong and what to do, in `shell`'s words."""
+        return spell(f"{self.message} {self.hint}".strip(), shell)
+
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        return self.render()
 
 
 class InvalidInput(RegistryError):

@@ -50,8 +50,7 @@ def unassign(request: Request, state: State) -> Plan:
             raise StageNotAssigned(
                 f"Stage {request.stage!r} was never assigned to {model.full} {what}, "
                 "so there is nothing to unassign.",
-                "Check the stage and the version, or set force: true to record the "
-                "unassignment anyway.",
+                "Check the stage and the version, or {force} to record the unassignment anyway.",
             )
         if not found.assigned:
             return _plan(request, state, found.tag.name, commit, existing=found.tag)  # a re-run
@@ -124,10 +123,12 @@ def _target(request: Request, state: State) -> tuple[str, RegisteredVersion | No
         commit = found.commit
     else:
         commit = state.snapshot.commit
-    at_commit = view.at_commit(commit)
+    held = view.at_commit(commit)
+    # A commit means its active version; a deregistered one only when it is alone there.
+    at_commit = [v for v in held if v.active] or held
     staged = request.command in STAGED
-    # GTO cannot read a stage tag on a commit with several versions (ManyVersions), and
-    # cannot tell which one a commit means.
+    # Several active versions on one commit: GTO cannot read a stage tag there
+    # (ManyVersions), and a commit cannot say which one it means.
     if len(at_commit) > 1 and (staged or request.version is None):
         names = ", ".join(sorted(v.version.text for v in at_commit))
         raise SeveralVersions(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from .annotations import Annotation
@@ -120,6 +121,20 @@ def outputs(facts: Facts) -> dict[str, str]:
     }
     values["json"] = json.dumps(values, ensure_ascii=False, sort_keys=True)
     return values
+
+
+def typed(values: dict[str, str]) -> dict[str, Any]:
+    """The outputs as JSON values for a program: booleans, and lists for `labels` and
+    `docker-tags` (a step receives every output as text)."""
+    result: dict[str, Any] = {k: v for k, v in values.items() if k != "json"}
+    for key in ("created", "is-latest"):
+        if key in result:
+            result[key] = result[key] == "true"
+    if "labels" in result:
+        result["labels"] = json.loads(result["labels"] or "[]")
+    if "docker-tags" in result:
+        result["docker-tags"] = result["docker-tags"].split("\n") if result["docker-tags"] else []
+    return result
 
 
 def empty_outputs() -> dict[str, str]:

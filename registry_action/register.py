@@ -16,7 +16,8 @@ def register(request: Request, state: State) -> Plan:
     annotation = model_annotation(
         model, state.snapshot.annotation, commit, required=request.require_annotation
     )
-    at_commit = [v for v in view.at_commit(commit) if v.active]
+    held = view.at_commit(commit)
+    at_commit = [v for v in held if v.active]
     if request.version is not None:
         taken = view.versions.get(request.version.text)
         if taken and taken.active and taken.commit == commit:
@@ -36,13 +37,15 @@ def register(request: Request, state: State) -> Plan:
             raise VersionExistsForCommit(
                 f"Commit {commit} already holds {model.full} {at_commit[0].version} "
                 f"(tag {at_commit[0].tag.name}).",
-                "Register another commit, or set force: true to add another version to it.",
+                "Register another commit, or {force} to add another version to it.",
             )
+        _check_deregistered(request, state)
         version = request.version
     else:
         if at_commit and not request.force:  # a re-run of a bump
             there = at_commit[0].tag
             return state.plan(request, there.name, commit, existing=there, annotation=annotation)
+        _check_deregistered(request, state)
         version = next_version(view.latest, request.bump)
         while version.text in view.versions:  # skip names that deregistered versions keep
             version = version.bump(Bump.PATCH)
@@ -56,3 +59,16 @@ def register(request: Request, state: State) -> Plan:
         )
     message = f"Registering artifact {model.full} version {version}"
     return state.plan(request, tag, commit, message, annotation=annotation)
+
+
+def _check_deregistered(request: Request, state: State) -> None:
+    """GTO finds a deregistered version at the commit and registers no other there ("For
+    this REF you can only register ..."): the commit keeps its history, unless forced."""
+    held = state.view.at_commit(state.snapshot.commit)
+    gone = [v for v in held if not v.active]
+    if gone and len(gone) == len(held) and not request.force:
+        raise VersionExistsForCommit(
+            f"Commit {state.snapshot.commit} held {request.model.full} {gone[0].version} (tag "
+            f"{gone[0].tag.name}), deregistered since; GTO registers no other version on it.",
+            "Register another commit, or {force} to register a new version on it anyway.",
+        )

@@ -60,7 +60,7 @@ class Request:
         kind = Command(command)
         stage, version = stage.strip(), version.strip()
         if kind in STAGED and not stage:
-            raise InvalidInput(f"{kind} needs a stage.", "Set stage, e.g. stage: prod.")
+            raise InvalidInput(f"{kind} needs a stage.", "{stage_example}.")
         if kind not in STAGED and stage:
             # Refused rather than ignored: `gto deprecate NAME VERSION STAGE` unassigns.
             raise InvalidInput(
@@ -96,7 +96,7 @@ class Request:
             trusted=trusted,
         )
         if allowed is not None:
-            check_allowed(request.stage, allowed, "the stages input")  # before any request
+            check_allowed(request.stage, allowed, "{stages}")  # before any request
         return request
 
 

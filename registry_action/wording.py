@@ -37,13 +37,16 @@ _WORDS = {
 }  # fmt: skip
 
 
-def written(command: str, facts: Facts, *, created: bool, planned: bool) -> tuple[str, str]:
+def written(
+    command: str, facts: Facts, *, created: bool, planned: bool, short: bool = False
+) -> tuple[str, str]:
     """The notice and the summary's state for a write command's outcome.
 
-    `planned`: a dry run that would have written the tag.
+    `planned`: a dry run that would have written the tag. `short`: the commit abbreviated,
+    as a person reads it.
     """
     done, already, did, was = _WORDS[command]
-    tag, commit = facts.tag.name, facts.tag.commit
+    tag, commit = facts.tag.name, facts.tag.commit[: 12 if short else None]
     if planned:
         verb = "register" if command == "register" else "create"
         return f"Dry run: would {verb} {tag} on {commit}.", "Dry run"
@@ -62,12 +65,12 @@ def registered_first(facts: Facts, *, dry_run: bool) -> str:
     return f" First {first} {facts.tag.name} on {facts.tag.commit}."
 
 
-def parsed(facts: Facts) -> str:
+def parsed(facts: Facts, *, short: bool = False) -> str:
     """The notice for a tag `parse` read."""
     what = f" {facts.version}" if facts.version else ""
     stage = f" to {facts.stage}" if facts.stage else ""
-    tag = facts.tag
-    return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {tag.commit}."
+    tag, commit = facts.tag, facts.tag.commit[: 12 if short else None]
+    return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {commit}."
 
 
 def summary(facts: Facts, out: dict[str, str], state: str) -> str:

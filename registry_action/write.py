@@ -163,7 +163,7 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
     raise RaceLost(
         f"Other runs kept taking the tags of {request.model.full}: gave up after "
         f"{ATTEMPTS} attempts.",
-        "Serialize registry changes of one model with a `concurrency:` group, then re-run.",
+        "{serialize}",
     )
 
 

@@ -1,7 +1,7 @@
 """The workflows in examples/: schema, actionlint, zizmor, and every input and output they use.
 
 The examples reference the action as `uses: ./` (their header says to replace it with
-`acme/registry-action@v1`), so both actionlint and the checker below can hold every `with:`
+`OWNER/registry-action@v1`), so both actionlint and the checker below can hold every `with:`
 key and every `steps.<id>.outputs.<name>` against this repository's action.yml.
 """
 
@@ -43,7 +43,7 @@ THIRD_PARTY_OUTPUTS = {
 # offline, without configuration files or inline ignore comments; only these findings
 # (audit, file or None for every file) are allowed, each for the reason given:
 ALLOWED_ZIZMOR = {
-    # `uses: ./` is the placeholder users replace with `acme/registry-action@v1`. zizmor
+    # `uses: ./` is the placeholder users replace with `OWNER/registry-action@v1`. zizmor
     # prefers `uses: $/...`, but actionlint only validates inputs and outputs against
     # action.yml in the `./` form (it refuses `$/` without a path).
     ("self-repository", None),
@@ -239,7 +239,7 @@ def test_the_examples_are_there() -> None:
 def test_example_uses_the_action_and_says_what_to_replace(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     header = text.split("\nname:", 1)[0]
-    assert "`uses: acme/registry-action@v1`" in header and "`uses: ./`" in header
+    assert "`uses: OWNER/registry-action@v1`" in header and "`uses: ./`" in header
     steps = [s for job in load(path)["jobs"].values() for s in job.get("steps") or []]
     assert any(s.get("uses") == "./" for s in steps)
 

@@ -177,7 +177,7 @@ def test_gto_reads_what_we_write(repo, capsys):
         "cv:pool-segmentation",
         "v0.0.1",
     )
-    assert pool["path"] == "cv/models/seg.pt" and pool["labels"] == '["cv", "segmentation"]'
+    assert pool["path"] == "cv/models/seg.pt" and pool["labels"] == ["cv", "segmentation"]
     steps = [
         (["--bump", "minor"], "v0.1.0"),
         (["--bump", "major"], "v1.0.0"),
@@ -194,7 +194,7 @@ def test_gto_reads_what_we_write(repo, capsys):
             bump = {"minor": {"bump_minor": True}, "major": {"bump_major": True}}.get(flag, {})
             assert gto_register(copy(repo, f"gto-{sha[:7]}"), **bump) == expected
         out = cli(repo, capsys, "churn", *argv)
-        assert out["created"] == "true" and out["commit"] == sha
+        assert out["created"] is True and out["commit"] == sha
         assert out["version"] == (expected or "v1.5.0+build.5")
         assert out["tag"] == f"churn@{out['version']}"
         written[out["version"]] = (sha, out["tag"])
@@ -471,15 +471,21 @@ def test_first_bump_flags_gto_refuses(repo):
         gto_register(copy(repo, "gto"), bump_minor=True)
 
 
-def test_a_deregistered_version_on_the_commit_does_not_hold_it(repo):
-    # gto: the commit still "has" v0.0.1, so gto tries to re-register it (its tag exists).
-    # We: the commit holds no active version; v0.0.1's name stays taken, so v0.0.2.
+def test_a_commit_whose_version_was_deregistered_takes_no_other_as_in_gto(repo):
+    # gto: the commit still "has" v0.0.1, so it refuses any other version there ("For this
+    # REF you can only register v0.0.1") and fails re-registering v0.0.1 (its tag exists).
     a = head(repo)
     gto_register(repo)
     gto.api.deregister(str(repo), "churn", version="v0.0.1")
     with pytest.raises(gto_errors.TagExists):
         gto_register(copy(repo, "gto"))
-    result = ours(repo)
+    with pytest.raises(gto_errors.WrongArgs, match=r"can only register v0\.0\.1"):
+        gto_register(copy(repo, "gto-explicit"), version="v0.0.2")
+    for kw in ({}, {"version": "v0.0.2"}):
+        with pytest.raises(VersionExistsForCommit, match="deregistered since"):
+            ours(repo, **kw)
+    # --force (ours only): a new version on it, v0.0.1's name still taken.
+    result = ours(repo, force=True)
     assert result.created and result.outputs["version"] == "v0.0.2" and result.plan.commit == a
     assert gto_versions(repo) == {"v0.0.1": (a, False), "v0.0.2": (a, True)}
 

@@ -411,3 +411,14 @@ def test_dry_run_plans_both_tags_and_writes_none() -> None:
         "v1.1.1",
         "",
     )
+
+
+def test_several_versions_on_a_commit_counts_only_active_ones() -> None:
+    # v1.0.0 deregistered on A, then v1.0.5 registered there (--force): A means v1.0.5.
+    history = (*REGISTERED, tag("churn@v1.0.0!", A, 3), tag("churn@v1.0.5", A, 4))
+    chosen = plan("assign", *history, stage="prod", commit=A)
+    assert chosen.message == "Assigning stage prod to artifact churn version v1.0.5"
+    assert plan("deregister", *history, commit=A).tag == "churn@v1.0.5!"
+    both = (*REGISTERED, tag("churn@v1.0.5", A, 4))  # two active ones: which is meant?
+    with pytest.raises(SeveralVersions, match=r"v1\.0\.0, v1\.0\.5"):
+        plan("assign", *both, stage="prod", commit=A)

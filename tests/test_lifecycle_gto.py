@@ -151,7 +151,7 @@ class Twins:
         self.run_gto(argv[0], argv[1], **gto_kw)
         self.same()
         new = {k: v for k, v in tag_targets(self.ours).items() if k not in before}
-        assert out["created"] == "true" and out["tag"] in new
+        assert out["created"] is True and out["tag"] in new
         assert out["commit"] == new[out["tag"]]
         return out, new
 
@@ -169,7 +169,7 @@ class Twins:
         before = tag_targets(self.ours)
         out = self.run_ours(*argv)
         assert isinstance(out, dict), out
-        assert (out["created"], out["tag"]) == ("false", tag)
+        assert (out["created"], out["tag"]) == (False, tag)
         with pytest.raises(gto_errors.GTOException):
             self.run_gto(argv[0], argv[1], **gto_kw)
         assert tag_targets(self.ours) == before == tag_targets(self.theirs)
@@ -278,7 +278,7 @@ def test_assign_and_unassign_write_what_gto_writes(twins: Twins, base: Base) -> 
         "assignment",
         "prod",
         "v0.0.1",
-        "false",
+        False,
     )
 
     # Already in the stage: GTO refuses without --force; a re-run here is a no-op success.
@@ -308,7 +308,7 @@ def test_assign_and_unassign_write_what_gto_writes(twins: Twins, base: Base) -> 
         ["assign", "churn", "--stage", "prod", "--commit", c], stage="prod", ref=c
     )
     assert new == {"churn@v0.1.1": c, "churn#prod#4": c}
-    assert (out["version"], out["tag"], out["is-latest"]) == ("v0.1.1", "churn#prod#4", "true")
+    assert (out["version"], out["tag"], out["is-latest"]) == ("v0.1.1", "churn#prod#4", True)
 
     # Unassign the version's stage; a second time GTO writes another tag, we do not.
     _, new = twins.both(
@@ -321,7 +321,7 @@ def test_assign_and_unassign_write_what_gto_writes(twins: Twins, base: Base) -> 
     rerun = twins.run_ours("unassign", "churn", "--stage", "prod", "--version", "v0.0.1")
     assert isinstance(rerun, dict)
     assert (rerun["created"], rerun["tag"], rerun["event"]) == (
-        "false",
+        False,
         "churn#prod!#5",
         "unassignment",
     )
@@ -369,7 +369,7 @@ def test_assign_and_unassign_write_what_gto_writes(twins: Twins, base: Base) -> 
     # already: GTO refuses after registering, a re-run here succeeds. Both wrote the same.
     out = twins.run_ours("assign", "churn", "--stage", "dev", "--commit", d)
     assert isinstance(out, dict)
-    assert (out["created"], out["tag"], out["version"]) == ("false", "churn#dev#7", "v0.1.2")
+    assert (out["created"], out["tag"], out["version"]) == (False, "churn#dev#7", "v0.1.2")
     with pytest.raises(gto_errors.WrongArgs, match="already in stage 'dev'"):
         twins.run_gto("assign", stage="dev", ref=d)
     twins.same()
@@ -502,7 +502,7 @@ def test_deregister_and_deprecate_write_what_gto_writes(twins: Twins, base: Base
     assert (out["event"], out["version"], out["is-latest"], out["latest-version"]) == (
         "deregistration",
         "v0.1.0",
-        "false",
+        False,
         "v0.0.1",
     )
     # Deregistering again: GTO refuses; a re-run here is a no-op success.

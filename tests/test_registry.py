@@ -205,12 +205,17 @@ def test_commit_with_an_active_version_refuses_another_unless_forced() -> None:
     assert decide(req(version="v2.0.0", force=True), snap(tag("churn@v1.0.0", A))).create
 
 
-def test_deregistered_version_on_the_commit_does_not_block_a_new_one() -> None:
+def test_a_commit_whose_version_was_deregistered_takes_no_other_unless_forced() -> None:
+    # GTO: "For this REF you can only register v1.0.0" (and that name is taken).
     tags = (
         tag("churn@v1.0.0", A, "2026-01-01T00:00:00Z"),
         tag("churn@v1.0.0!", A, "2026-01-02T00:00:00Z"),
     )
-    assert decide(req(version="v2.0.0"), snap(*tags)).create
+    for kw in ({"version": "v2.0.0"}, {}):
+        with pytest.raises(VersionExistsForCommit, match="deregistered since"):
+            decide(req(**kw), snap(*tags))
+    assert decide(req(version="v2.0.0", force=True), snap(*tags)).create
+    assert version_of(decide(req(force=True), snap(*tags))) == "v0.0.1"  # none is active
 
 
 def test_reregistered_after_deregistration_by_date_is_active() -> None:

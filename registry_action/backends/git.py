@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
 from collections.abc import Callable
@@ -28,11 +29,8 @@ _FORMAT = "%00".join(
 
 
 class GitBackend:
-    def __init__(
-        self, path: str | Path, push_remote: str = "", *, clock: Callable[[], float] | None = None
-    ) -> None:
+    def __init__(self, path: str | Path, *, clock: Callable[[], float] | None = None) -> None:
         self.path = Path(path)
-        self.push_remote = push_remote
         self._clock = clock or time.time  # tagger dates, in seconds since the epoch
         if self._git("rev-parse", "--git-dir", check=False).returncode:
             raise BackendError(f"{self.path} is not a git repository.", "Pass --repo PATH.")
@@ -54,7 +52,7 @@ class GitBackend:
             env={**os.environ, **(env or {})},
         )
         if check and done.returncode:
-            raise BackendError(f"git {args[0]} failed: {done.stderr.strip()}")
+            raise _failed(args[0], done)
         return done
 
     def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
@@ -112,23 +110,41 @@ class GitBackend:
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
         # Same two steps as the GitHub API: a tag object, then a ref created only if absent.
         now = int(self._clock())
+        # The message as given, with no newline added: byte for byte what gto 1.10 writes.
         body = (
             f"object {commit}\ntype commit\ntag {tag}\n"
             f"tagger {tagger.name} <{tagger.email}> {now} +0000\n\n{message}"
         )
-        if not body.endswith("\n"):
-            body += "\n"
         sha = self._git("mktag", input=body).stdout.strip()
         ref = f"refs/tags/{tag}"
-        if self._git("update-ref", ref, sha, _ZERO, check=False).returncode:
-            raise TagExists(tag)
-        if self.push_remote:
-            pushed = self._git("push", "--quiet", self.push_remote, ref, check=False)
-            if pushed.returncode:
-                # Keep the clone as it was, so a retry after fixing the remote works.
-                self._git("update-ref", "-d", ref, sha, check=False)
-                raise BackendError(
-                    f"Pushing {tag} to {self.push_remote} failed: {pushed.stderr.strip()}",
-                    "The local tag was removed; fix the remote and run again.",
-                )
+        done = self._git("update-ref", ref, sha, _ZERO, check=False)
+        if done.returncode:
+            if self._rev_parse(ref):  # another writer created it in between: a race
+                raise TagExists(tag)
+            raise _failed("update-ref", done)  # a stale lock, a name git refuses, permissions
         return TagInfo(tag, commit, annotated=True, sha=sha, date=utc_iso(now))
+
+    def publish(self, tag: str, remote: str) -> bool:
+        """Push `tag` to `remote` unless it has it already; True when pushed."""
+        ref = f"refs/tags/{tag}"
+        there = self._git("ls-remote", "--end-of-options", remote, ref, check=False)
+        if there.returncode == 0 and there.stdout.strip():
+            return False
+        pushed = self._git("push", "--quiet", "--end-of-options", remote, ref, check=False)
+        if pushed.returncode:
+            raise BackendError(
+                f"Pushing {tag} to {remote} failed: {_stderr(pushed)}",
+                f"The tag stays in the clone; push it with: git push {remote} {shlex.quote(tag)}",
+            )
+        return True
+
+
+def _stderr(done: subprocess.CompletedProcess[str]) -> str:
+    return done.stderr.strip() or f"exit code {done.returncode}"
+
+
+def _failed(command: str, done: subprocess.CompletedProcess[str]) -> BackendError:
+    """git's own words for a failed call."""
+    return BackendError(
+        f"git {command} failed: {_stderr(done)}", "Fix what git names above, then run again."
+    )

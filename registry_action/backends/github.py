@@ -216,7 +216,7 @@ class GitHubBackend:
             if not isinstance(data, dict) or not isinstance(data.get("data") or {}, dict):
                 raise BackendError(
                     "GitHub's GraphQL API answered with something that is not GraphQL JSON.",
-                    "Check GITHUB_GRAPHQL_URL; re-run the job later.",
+                    "Check GITHUB_GRAPHQL_URL; {later}.",
                 )
             # A spent GraphQL limit is a 200 with an error; wait for the reset GitHub names.
             limited = any(e.get("type") == "RATE_LIMITED" for e in data.get("errors") or [])
@@ -254,7 +254,7 @@ class GitHubBackend:
         if not isinstance(sha, str) or not _SHA.fullmatch(sha):
             raise BackendError(
                 "GitHub answered the tag-object POST without a tag sha; no tag was made.",
-                "A proxy may have answered instead of GitHub; re-run the job later.",
+                "A proxy may have answered instead of GitHub; {later}.",
             )
         made = TagInfo(tag, commit, annotated=True, sha=sha, date=date)
         ref = {"ref": f"refs/tags/{tag}", "sha": sha}
@@ -288,7 +288,7 @@ class GitHubBackend:
         # The tag object made above stays unreferenced: invisible and harmless.
         raise BackendError(
             f"GitHub did not create tag {tag} after {MAX_TRIES} tries; no tag is visible.",
-            "GitHub may be down; re-run the job later.",
+            "GitHub may be down; {later}.",
         )
 
     def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
@@ -351,7 +351,7 @@ class GitHubBackend:
                 if attempt == MAX_TRIES:
                     raise BackendError(
                         f"GitHub could not be reached: {type(err).__name__}.",
-                        "GitHub may be down; re-run the job later.",
+                        "GitHub may be down; {later}.",
                     ) from None
                 self._backoff({}, attempt, type(err).__name__)
         raise AssertionError("unreachable")
@@ -382,7 +382,7 @@ class GitHubBackend:
             raise BackendError(
                 f"GitHub kept answering {what}; the next retry would wait {wait:.0f} s, past "
                 f"this step's budget ({WAIT_BUDGET:.0f} s of waiting, {DEADLINE:.0f} s in all).",
-                "GitHub is busy or the rate limit is spent; re-run the job later.",
+                "GitHub is busy or the rate limit is spent; {later}.",
             )
         self._waited += wait
         self._sleep(wait)
@@ -393,7 +393,7 @@ class GitHubBackend:
         if status == 401:
             return AuthError(
                 "GitHub refused the token (401 Bad credentials).",
-                "Pass a valid token: the default ${{ github.token }}, or a GitHub App token.",
+                "Pass a valid token: {token}.",
             )
         # `x-accepted-github-permissions` lists every permission set that would have worked
         # (e.g. `contents=write; contents=write,workflows=write`), not what is missing.
@@ -406,7 +406,7 @@ class GitHubBackend:
             return _not_found(self.repository)
         if status == 422:
             return _unprocessable(what, message)
-        return BackendError(f"GitHub answered {status} ({message}).", "Re-run the job later.")
+        return BackendError(f"GitHub answered {status} ({message}).", "Try again: {later}.")
 
     def _ref_refusal(self, err: GithubException, tag: str) -> BackendError:
         """The ref POST failed for good; the tag object before it was created."""
@@ -494,7 +494,7 @@ def ref_query(prefix: str) -> str:
 def _not_found(repository: str) -> RepositoryNotFound:
     return RepositoryNotFound(
         f"Repository {repository} was not found, or the token cannot see it.",
-        "Check the repository input (owner/name) and the token's access.",
+        "Check {repository} and the token's access.",
     )
 
 
