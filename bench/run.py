@@ -76,16 +76,23 @@ QUICK_GTO = 100  # --quick runs `gto register` only up to this many tags
 OPERATIONS = ("register", "re-run", "dry run", "parse", "refusal")
 LIFECYCLE = ("assign", "deregister", "deprecate")  # one write each, on the latest version
 WRITES = ("register", *LIFECYCLE)
-COMMANDS = (*OPERATIONS, *LIFECYCLE)
+READS = ("show", "show model", "history")  # read only; anchored on gto show and gto history
+COMMANDS = (*OPERATIONS, *LIFECYCLE, *READS)
 PAGE = 100  # tags per GraphQL page (refs(first: 100))
 
 
-def expected_requests(operation: str, versions: int) -> int:
+def expected_requests(operation: str, versions: int, tags: int = 0) -> int:
     """The design's request count: one GraphQL read per page of the model's tags (100 a page;
     other tags are filtered out by the server), plus two REST writes for a registration. A
-    re-run sees one version more: the one its first run registered."""
+    re-run sees one version more: the one its first run registered. The whole registry
+    (`show` without a model) reads every tag; one model's version reads its tags, then the
+    dvc.yaml of that version's commit."""
+    if operation == "show":
+        return max(1, -(-tags // PAGE))
     seen = versions + 1 if operation == "re-run" else versions
     pages = max(1, -(-seen // PAGE))
+    if operation == "show model":
+        return pages + 1
     return pages + 2 if operation in WRITES else pages
 
 
@@ -420,6 +427,19 @@ def measure_operations(
                 **inputs,
             )
             delete_tag(repo.path, done.outputs["tag"])
+    # The read side: the whole registry, one model's latest version, one model's history.
+    latest = f"{MODEL}@{repo.latest_version}"
+    reads = {
+        "show": ({"command": "show", "model": ""}, lambda o: MODEL in o.outputs["registry"]),
+        "show model": ({"command": "show", "model": MODEL}, lambda o: o.outputs["tag"] == latest),
+        "history": (
+            {"command": "history", "model": MODEL},
+            lambda o: latest in o.outputs["history"],
+        ),
+    }
+    for op, (inputs, ok) in reads.items():
+        for _ in range(reps):
+            step(op, lambda o, ok=ok: o.code == 0 and o.writes == 0 and ok(o), **inputs)
     return results
 
 
@@ -452,6 +472,19 @@ def gto_register(clone: Path, repo: BenchRepo, reps: int) -> list[Timed]:
             raise BenchError(f"gto register: exit {done.code}\n{done.stdout}{done.stderr}")
         run_git(clone, "tag", "-d", tag)
         runs.append(done)
+    return runs
+
+
+def gto_reads(clone: Path, reps: int) -> dict[str, list[Timed]]:
+    """`gto show --json` and `gto history churn --json` as subprocesses, `reps` times."""
+    env = {**os.environ, **GIT_ENV}
+    runs: dict[str, list[Timed]] = {"show": [], "history": []}
+    for _ in range(reps):
+        for op, argv in (("show", ["show"]), ("history", ["history", MODEL])):
+            done = run_timed([GTO, *argv, "--json"], cwd=clone, env=env)
+            if done.code != 0:
+                raise BenchError(f"gto {op}: exit {done.code}\n{done.stderr}")
+            runs[op].append(done)
     return runs
 
 
@@ -492,6 +525,7 @@ class Row:
     repo: BenchRepo
     ops: dict[str, OpResult]
     gto: list[Timed]
+    gto_reads: dict[str, list[Timed]] = field(default_factory=dict)
 
     @property
     def register(self) -> OpResult:
@@ -509,7 +543,7 @@ class Row:
         """Operations whose request count differs from `expected_requests`."""
         out = []
         for op, result in self.ops.items():
-            want = expected_requests(op, self.repo.versions)
+            want = expected_requests(op, self.repo.versions, self.repo.tags)
             if result.counts != {want}:
                 out.append(f"{_scenario(self.repo)}: {op} sent {result.requests}, expected {want}")
         return out
@@ -596,6 +630,32 @@ def render(
             ]
             for r in rows
         ],
+    )
+    lines += ["", "Read commands against `gto show` and `gto history churn` (the same tags):", ""]
+    read_rows = []
+    for r in rows:
+        cells = [_scenario(r.repo)]
+        for ours, theirs in (("show", "show"), ("history", "history")):
+            op, anchor = r.ops[ours], r.gto_reads.get(theirs, [])
+            cpu = statistics.median(t.cpu for t in anchor) if anchor else None
+            wall = statistics.median(t.seconds for t in anchor) if anchor else None
+            cells += [
+                op.requests,
+                _s(op.seconds) + (f" / {_s(wall)}" if wall else ""),
+                _s(op.cpu) + (f" / {_s(cpu)} ({cpu / op.cpu:.0f}x)" if cpu else ""),
+            ]
+        read_rows.append(cells)
+    lines += _table(
+        [
+            "Repository",
+            "show: requests",
+            "show: wall / gto",
+            "show: CPU / gto",
+            "history: requests",
+            "history: wall / gto",
+            "history: CPU / gto",
+        ],
+        read_rows,
     )
     lines += ["", "Wall time per operation:", ""]
     lines += _table(
@@ -700,7 +760,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if gto_n:
                 clone = gto_clone(repo, root / f"clone-{tags}-{versions}")
                 gto = gto_register(clone, repo, 1 if tags > GTO_SLOW else gto_n)
-            rows.append(Row(repo, ops, gto))
+                reads = gto_reads(clone, 1 if tags > GTO_SLOW else gto_n)
+            rows.append(Row(repo, ops, gto, reads if gto_n else {}))
             print(
                 f"# {_scenario(repo)}: built in {built:.1f} s; register "
                 f"{_s(ops['register'].seconds)}"

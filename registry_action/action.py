@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import github_action_utils as gha
 
 from . import wording
-from .backend import BOT, Tagger
+from .backend import BOT, Tagger, check_commit
 from .backends.github import GitHubBackend
 from .errors import BackendError, InvalidInput, RegistryError
+from .grammar import ModelName, check_stage
+from .images import parse_images
 from .outputs import empty_outputs, outputs
 from .request import Command, Request
 
@@ -127,6 +129,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             skip_registration=inputs.flag("skip-registration"),
             require_annotation=inputs.flag("require-annotation"),
         )
+        images = parse_images(inputs.get("images"), request.model)
         dry_run = inputs.flag("dry-run")
         workflow = inputs.get("dispatch-workflow") if command is Command.REGISTER else ""
         if workflow and not _WORKFLOW.fullmatch(workflow):
@@ -137,7 +140,8 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             )
         backend = _backend(inputs, env)
         result = run(backend, request, now=utc_iso(time.time()), dry_run=dry_run)
-        out, facts = result.outputs, result.facts
+        facts = result.facts
+        out = outputs(facts, images=images)
         planned = dry_run and result.plan.create
         notice, state = wording.written(command, facts, created=result.created, planned=planned)
         if result.registration is not None:
@@ -181,6 +185,7 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
 
     ref = inputs.get("ref") or env.get("GITHUB_REF", "")
     tag = tag_of(ref)
+    images = parse_images(inputs.get("images"), tag.model if tag else None)
     backend = _backend(inputs, env)
     if tag is None:
         return Report(empty_outputs(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
@@ -189,14 +194,59 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
         return Report(
             empty_outputs(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
         )
-    out = outputs(facts)
+    out = outputs(facts, images=images)
     summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
     return Report(out, wording.parsed(facts), summary)
+
+
+# -- show, history (read only: no write request ever) ---------------------------------------
+
+
+def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
+    from . import lookup, show
+
+    name, backend = inputs.get("model"), _backend(inputs, env)
+    if not name:
+        found = lookup.registry(backend)
+        rows = found.json
+        events = show.history(found.views)
+        summary = wording.registry_summary(rows, found.stages, events, found.web_url)
+        return Report({"registry": show.dumps(rows)}, f"{len(rows)} models.", summary)
+    model = ModelName.parse(name)
+    images = parse_images(inputs.get("images"), model)
+    stage = check_stage(inputs.get("stage")) if inputs.get("stage") else ""
+    version = inputs.get("version")
+    if stage and version:
+        raise InvalidInput("show takes a stage or a version, not both.", "Set one of them.")
+    commit = check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
+    chosen = lookup.deployable(backend, model, commit, stage=stage, version=version)
+    extra = {"stage": stage, "stage-previous-version": chosen.stage_previous}
+    if chosen.facts is None:
+        what = f"stage {stage} holds no version" if stage else "no version is registered"
+        out = empty_outputs() | {"name": model.full, **extra}
+        return Report(out, f"{model.full}: {what}; version is empty.")
+    out = outputs(chosen.facts, images=images) | extra
+    where = f" in stage {stage}" if stage else ""
+    notice = f"{model.full}{where}: {out['version']} ({out['tag']}) on {out['commit']}."
+    return Report(out, notice, wording.summary(chosen.facts, out, f"Show{where}"))
+
+
+def _history(inputs: Inputs, env: Mapping[str, str]) -> Report:
+    from . import lookup, show
+
+    name, backend = inputs.get("model"), _backend(inputs, env)
+    model = ModelName.parse(name) if name else None
+    commit = check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
+    events = lookup.history(backend, model, commit)
+    summary = wording.history_summary(events, name)
+    return Report({"history": show.dumps(events)}, f"{len(events)} events.", summary)
 
 
 COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
     "register": _write(Command.REGISTER),
     "parse": _parse,
+    "show": _show,
+    "history": _history,
     **{command.value: _write(command) for command in Command if command != "register"},
 }
 

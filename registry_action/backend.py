@@ -39,7 +39,12 @@ class TagInfo:
     commit: str
     annotated: bool = False  # GTO reads annotated tags only
     sha: str = ""  # the tag object; empty for a lightweight tag, or one a dry run only plans
-    date: str = ""  # tagger date, `YYYY-MM-DDTHH:MM:SSZ`
+    date: str = ""  # tagger date, `YYYY-MM-DDTHH:MM:SSZ`: what events are ordered by
+    # The rest of the tagger line and the message, for `history` (as gto reports them).
+    stamp: str = ""  # the tagger date in its own offset, ISO 8601 (`...+02:00`)
+    tagger: str = ""
+    email: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,11 +64,18 @@ class Snapshot:
 class Backend(Protocol):
     """The two things the registry needs from a repository."""
 
-    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+    def read(
+        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+    ) -> Snapshot:
         """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
 
-        With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit.
+        With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit;
+        without `tags`, no tags (the commit and its files alone).
         """
+        ...
+
+    def read_registry(self) -> Snapshot:
+        """Every tag of the repository, and `.gto` on the default branch (`commit` empty)."""
         ...
 
     def reachable(self, commit: str) -> bool:

@@ -22,7 +22,9 @@ from . import wording
 from .backend import BOT, Backend, Tagger
 from .backends import utc_iso
 from .errors import InvalidInput, RegistryError
-from .outputs import Facts, outputs, typed
+from .grammar import ModelName, check_stage
+from .images import parse_images
+from .outputs import Facts, empty_outputs, outputs, typed
 from .request import STAGED, Command, Request
 
 HELP = {
@@ -57,6 +59,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     parse.add_argument("tag", help="a tag name, e.g. churn@v1.2.0 or churn#prod#3")
     _where(parse)
+    _images(parse)
+    show = commands.add_parser(
+        "show",
+        help="the registry, or the version of a model a stage holds",
+        description="Without MODEL: every model, its latest version and what each stage "
+        "holds (as gto show). With MODEL: one version, for a deploy job.",
+    )
+    show.add_argument("model", nargs="?", default="", help="NAME or DIR:NAME (default: all)")
+    which = show.add_mutually_exclusive_group()
+    which.add_argument("--stage", default="", help="the version this stage holds now")
+    which.add_argument("--version", default="", help="this version (or latest)")
+    _where(show)
+    _images(show)
+    history = commands.add_parser(
+        "history",
+        help="every registry event, newest first",
+        description="Every registration, deregistration, assignment, unassignment and "
+        "deprecation, newest first (as gto history).",
+    )
+    history.add_argument("model", nargs="?", default="", help="NAME or DIR:NAME (default: all)")
+    _where(history)
     demo = commands.add_parser(
         "demo",
         help="register a model in a new local repository",
@@ -119,6 +142,7 @@ def _write_command(sub: argparse.ArgumentParser, command: Command) -> None:
     )
     sub.add_argument("--dry-run", action="store_true", help="decide and show, but write nothing")
     _where(sub)
+    _images(sub)
     sub.add_argument(
         "--push",
         metavar="REMOTE",
@@ -142,6 +166,16 @@ def _where(sub: argparse.ArgumentParser) -> None:
     )
 
 
+def _images(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--images",
+        metavar="NAMES",
+        default="",
+        help="image names, comma-separated, e.g. ghcr.io/OWNER/{image-name}: the outputs "
+        "tags and source-tags are references on them",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -150,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         backend, tagger = _backend(args)
         if args.command == "parse":
             return _parse(args, backend)
+        if args.command == "show":
+            return _show_command(args, backend)
+        if args.command == "history":
+            return _history_command(args, backend)
         return _write(args, backend, tagger)
     except RegistryError as err:
         print(f"error: {err.title}: {err.render('cli')}", file=sys.stderr)
@@ -189,11 +227,12 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
         skip_registration=getattr(args, "skip_registration", False),
         require_annotation=getattr(args, "require_annotation", True),
     )
+    images = parse_images(args.images, request.model)
     if args.push and args.github:
         raise InvalidInput("--push is for a local clone; through --github tags are on GitHub.")
     outcome = run(backend, request, now=utc_iso(time.time()), dry_run=args.dry_run)
     made = [o for o in (outcome.registration, outcome) if o is not None]
-    if not _show(args, outcome.outputs):
+    if not _show(args, outputs(outcome.facts, images=images)):
         for step in made:
             planned = args.dry_run and step.plan.create
             command = step.plan.request.command
@@ -231,12 +270,56 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
             f"{args.tag!r} is not a registry tag.",
             "Give a tag such as churn@v1.2.0, churn#prod#3 or cv=churn@v1.0.0.",
         )
+    images = parse_images(args.images, tag.model)
     facts: Facts | None = parse(backend, tag)
     if facts is None:
         print(f"{tag.tag} is a lightweight tag, which GTO ignores.")
         return 0
-    if not _show(args, outputs(facts)):
+    if not _show(args, outputs(facts, images=images)):
         print(wording.parsed(facts, short=True))
+    return 0
+
+
+def _show_command(args: argparse.Namespace, backend: Backend) -> int:
+    from . import lookup, show
+
+    if not args.model:
+        found = lookup.registry(backend)
+        rows = found.json
+        if args.json:
+            print(show.dumps(rows))  # exactly gto show --json
+        else:
+            print(wording.text_table(wording.registry_table(rows, found.stages)))
+        return 0
+    model = ModelName.parse(args.model)
+    images = parse_images(args.images, model)
+    stage = check_stage(args.stage) if args.stage else ""
+    chosen = lookup.deployable(backend, model, "HEAD", stage=stage, version=args.version)
+    extra = {"stage": stage, "stage-previous-version": chosen.stage_previous}
+    if chosen.facts is None:
+        values = empty_outputs() | {"name": model.full, **extra}
+        if not _show(args, values):
+            what = f"stage {stage} holds no version" if stage else "no version is registered"
+            print(f"{model.full}: {what}.")
+        return 0
+    values = outputs(chosen.facts, images=images) | extra
+    if not _show(args, values):
+        where = f" in stage {stage}" if stage else ""
+        before = f" (before: {chosen.stage_previous})" if chosen.stage_previous else ""
+        commit = values["commit"][:12]
+        print(f"{model.full}{where}: {values['version']} ({values['tag']}) on {commit}{before}")
+    return 0
+
+
+def _history_command(args: argparse.Namespace, backend: Backend) -> int:
+    from . import lookup, show
+
+    model = ModelName.parse(args.model) if args.model else None
+    events = lookup.history(backend, model, "HEAD")
+    if args.json:
+        print(show.dumps(events))  # exactly gto history --json
+    elif events:
+        print(wording.text_table(wording.history_table(events)))
     return 0
 
 

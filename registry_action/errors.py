@@ -24,6 +24,7 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "later": "re-run the job later",
         "token": "the default ${{ github.token }}, or a GitHub App token",
         "repository": "the repository input (owner/name)",
+        "images": "the images input",
     },
     "cli": {
         "force": "pass --force",
@@ -36,6 +37,7 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "later": "try again later",
         "token": "a valid GITHUB_TOKEN (e.g. from `gh auth token`)",
         "repository": "--github OWNER/REPO",
+        "images": "--images",
     },
 }
 _KEY = re.compile(r"\{(\w+)\}")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from .annotations import Annotation
 from .backend import TagInfo
-from .docker import docker_tags, image_name
+from .docker import docker_tag, docker_tags, image_name
 from .grammar import Event, ModelName, RegistryTag, parse_tag
+from .images import annotation_lines, image_names, label_lines, oci_labels, references
 from .versions import Version
 from .view import ModelView, RegisteredVersion
 
@@ -52,6 +54,14 @@ class Facts:
         return self.view.previous(self.version)
 
     @property
+    def built(self) -> str:
+        """When the version's image was made: the date of the tag that names the version
+        (an assignment retags that image); empty without a version. `parse` reads no date
+        for a stage tag, so the tag's own date would differ between the two commands."""
+        named = self.view.versions.get(self.version.text) if self.version else None
+        return named.tag.date if named else ""
+
+    @property
     def is_latest(self) -> bool:
         """The version is active and none is greater (a deregistered one never is latest)."""
         version, latest = self.version, self.latest
@@ -80,12 +90,16 @@ def facts(
 OUTPUT_KEYS = (
     "event", "name", "tag", "version", "semver", "major", "minor", "patch", "prerelease",
     "build", "stage", "commit", "tag-sha", "created", "is-latest", "latest-version",
-    "previous-version", "path", "type", "description", "labels", "image-name", "docker-tags",
-    "tag-url", "json",
+    "previous-version", "path", "type", "description", "model-labels", "image-name",
+    "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url", "json",
 )  # fmt: skip
+# One item a line in a step's outputs, the form docker/build-push-action takes; lists in the
+# `json` output and in `typed`.
+LISTS = ("tags", "source-tags", "labels", "annotations")
 
 
-def outputs(facts: Facts) -> dict[str, str]:
+def outputs(facts: Facts, *, images: Sequence[str] = ()) -> dict[str, str]:
+    """The outputs of `facts`; `images` are the image names `images.parse_images` gave."""
     version = facts.version
     sv = version.semver if version else None
     annotation = facts.annotation or Annotation()
@@ -93,6 +107,8 @@ def outputs(facts: Facts) -> dict[str, str]:
     web = facts.web_url
     releases = [v.version for v in facts.history if v.active]
     builds = facts.event in (Event.REGISTRATION, Event.ASSIGNMENT)
+    docker = docker_tags(version, releases) if builds and version else []
+    tag_url = f"{web}/releases/tag/{quote(facts.tag.name, safe='/@=')}" if web else ""
     values = {
         "event": facts.event.value,
         "name": facts.model.full,
@@ -114,32 +130,65 @@ def outputs(facts: Facts) -> dict[str, str]:
         "path": annotation.path,
         "type": annotation.type,
         "description": annotation.description,
-        "labels": annotation.labels_json,
+        "model-labels": annotation.labels_json,
         "image-name": image_name(facts.model),
-        "docker-tags": "\n".join(docker_tags(version, releases)) if builds and version else "",
-        "tag-url": f"{web}/releases/tag/{quote(facts.tag.name, safe='/@=')}" if web else "",
+        "docker-tags": "\n".join(docker),
+        **_image(facts, docker, image_names(images, facts.model), tag_url),
+        "tag-url": tag_url,
     }
-    values["json"] = json.dumps(values, ensure_ascii=False, sort_keys=True)
+    listed = {key: _lines(values[key]) for key in LISTS}
+    values["json"] = json.dumps(values | listed, ensure_ascii=False, sort_keys=True)
     return values
 
 
+def _image(facts: Facts, docker: list[str], names: list[str], url: str) -> dict[str, str]:
+    """What build-push-action takes: references, the version's own, labels, annotations.
+
+    A registration pushes its Docker tags; an assignment puts its stage on the image the
+    version was pushed as (`source-tags`), so a deploy job retags it without a rebuild.
+    """
+    own = docker[:1]
+    push = [docker_tag(facts.stage)] if facts.event is Event.ASSIGNMENT and own else docker
+    sv = facts.version.semver if facts.version else None
+    labels = oci_labels(
+        title=facts.model.full,
+        description=(facts.annotation or Annotation()).description,
+        version=str(sv) if sv else "",
+        revision=facts.tag.commit,
+        source=facts.web_url,
+        url=url,
+        created=facts.built,
+    )
+    return {
+        "tags": "\n".join(references(names, push)),
+        "source-tags": "\n".join(references(names, own)),
+        "labels": label_lines(labels),
+        "annotations": annotation_lines(labels),
+    }
+
+
 def typed(values: dict[str, str]) -> dict[str, Any]:
-    """The outputs as JSON values for a program: booleans, and lists for `labels` and
-    `docker-tags` (a step receives every output as text)."""
+    """The outputs as JSON values for a program: booleans, and lists for `model-labels`,
+    `docker-tags` and the image outputs (a step receives every output as text)."""
     result: dict[str, Any] = {k: v for k, v in values.items() if k != "json"}
     for key in ("created", "is-latest"):
         if key in result:
             result[key] = result[key] == "true"
-    if "labels" in result:
-        result["labels"] = json.loads(result["labels"] or "[]")
-    if "docker-tags" in result:
-        result["docker-tags"] = result["docker-tags"].split("\n") if result["docker-tags"] else []
+    if "model-labels" in result:
+        result["model-labels"] = json.loads(result["model-labels"] or "[]")
+    for key in ("docker-tags", *LISTS):
+        if key in result:
+            result[key] = _lines(result[key])
     return result
 
 
 def empty_outputs() -> dict[str, str]:
     """Every output key, empty: what a step gets when there is no registry event to report."""
-    return dict.fromkeys(OUTPUT_KEYS, "") | {"labels": "[]", "json": "{}"}
+    return dict.fromkeys(OUTPUT_KEYS, "") | {"model-labels": "[]", "json": "{}"}
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n") if text else []
 
 
 def _bool(value: bool) -> str:

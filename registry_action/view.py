@@ -7,8 +7,8 @@ register, the lifecycle commands and `parse` agree on what "latest", "in a stage
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from .backend import TagInfo
@@ -171,28 +171,35 @@ class ModelView:
             states[key] = StageState(*key, newest.tag, newest.event is Event.ASSIGNMENT)
         return states
 
-    # -- events ---------------------------------------------------------------------------
+    # -- events, as GTO's objects hold them ------------------------------------------------
+
+    @cached_property
+    def gto_versions(self) -> list[GtoVersion]:
+        """GTO's `Artifact.versions`: one per version and commit, in the order GTO first
+        meets them (it indexes registrations and deregistrations, then stage tags); a stage
+        tag on a commit with no registered version is a version of its own, named by the
+        commit (`gto.tag.index_tag`, `Artifact.find_version`)."""
+        versions: dict[object, GtoVersion] = {}
+        for record in self.records:
+            if record.event in (Event.REGISTRATION, Event.DEREGISTRATION):
+                key = (record.parsed.version, record.tag.commit)
+                found = versions.setdefault(key, GtoVersion(*key))
+                found.direct.append(record)
+        for record in self.records:
+            if record.event in (Event.ASSIGNMENT, Event.UNASSIGNMENT):
+                commit = record.tag.commit
+                owner = next((v for v in versions.values() if v.commit == commit), None)
+                if owner is None:
+                    owner = versions.setdefault(object(), GtoVersion(commit, commit))
+                owner.staged.setdefault(record.parsed.stage, []).append(record)
+        return list(versions.values())
 
     @cached_property
     def events(self) -> list[Record]:
-        """Every event, newest first, tie-breaks included, as GTO's `Artifact.get_events()`.
-
-        GTO collects deprecations, then each version's events (versions in the order it
-        first met them), each list already newest first, and sorts the whole by date.
-        """
+        """Every event, newest first, tie-breaks included, as GTO's `Artifact.get_events()`:
+        deprecations, then each version's events newest first, all sorted by date."""
         deprecations = [r for r in self.records if r.event is Event.DEPRECATION]
-        versions: dict[object, list[Record]] = {}
-        for record in self.records:  # GTO indexes versions first, then stages
-            if record.event in (Event.REGISTRATION, Event.DEREGISTRATION):
-                versions.setdefault((record.parsed.version, record.tag.commit), []).append(record)
-        for record in self.records:
-            if record.event in (Event.ASSIGNMENT, Event.UNASSIGNMENT):
-                owners = [k for k in versions if isinstance(k, tuple) and k[1] == record.tag.commit]
-                # A bare commit: GTO makes a version of its own for each such stage tag.
-                versions.setdefault(owners[0] if owners else object(), []).append(record)
-        return _newest_first(
-            deprecations + [e for v in versions.values() for e in _version_events(v)]
-        )
+        return _newest_first(deprecations + [e for v in self.gto_versions for e in v.events])
 
     @property
     def newest(self) -> Record | None:
@@ -209,23 +216,66 @@ class ModelView:
         match = (r for r in self.events if r.event is event)
         return next((r for r in match if not version or r.parsed.version == version), None)
 
+    @cached_property
+    def holders(self) -> dict[str, GtoVersion]:
+        """Which version each stage holds now, as `gto show` says (`Artifact.get_vstages`
+        with one version a stage, newest first): among the active versions (newest first),
+        their active stages (oldest first), the most recently assigned."""
+        versions = sorted((v for v in self.gto_versions if v.active), key=lambda v: v.created)
+        held = [(v, stage) for v in versions[::-1] for stage in v.active_stages]
+        held = sorted(held, key=lambda pair: pair[0].stage_events(pair[1])[0].tag.date)[::-1]
+        holders: dict[str, GtoVersion] = {}
+        for version, stage in held:
+            holders.setdefault(stage, version)
+        return holders
 
-def _version_events(records: Sequence[Record]) -> list[Record]:
-    """GTO's `Version.get_events()`: registrations, deregistrations, then each stage's events
-    (stages in the order first met, each newest first), all newest first."""
-    direct = (Event.REGISTRATION, Event.DEREGISTRATION)
-    regs = [r for r in records if r.event is Event.REGISTRATION]
-    deregs = [r for r in records if r.event is Event.DEREGISTRATION]
-    stages: dict[str, list[Record]] = {}
-    for r in records:
-        if r.event not in direct:
-            stages.setdefault(r.parsed.stage, []).append(r)
-    staged = []
-    for events in stages.values():
+
+@dataclass
+class GtoVersion:
+    """GTO's `Version` of a model: its direct events and, by stage, its stage events, each
+    in the order GTO indexed them."""
+
+    name: str  # the version, or the commit's sha for a bare commit's stage tag
+    commit: str
+    direct: list[Record] = field(default_factory=list)  # registrations, deregistrations
+    staged: dict[str, list[Record]] = field(default_factory=dict)
+
+    def stage_events(self, stage: str) -> list[Record]:
+        """`VStage.get_events()`: assignments, then unassignments, newest first."""
+        events = self.staged[stage]
         assigned = [r for r in events if r.event is Event.ASSIGNMENT]
-        unassigned = [r for r in events if r.event is Event.UNASSIGNMENT]
-        staged += _newest_first(assigned + unassigned)
-    return _newest_first(regs + deregs + staged)
+        return _newest_first(assigned + [r for r in events if r.event is Event.UNASSIGNMENT])
+
+    @property
+    def events(self) -> list[Record]:
+        """`Version.get_events()`: registrations, deregistrations, then each stage's events."""
+        regs = [r for r in self.direct if r.event is Event.REGISTRATION]
+        deregs = [r for r in self.direct if r.event is Event.DEREGISTRATION]
+        return _newest_first(regs + deregs + [e for s in self.staged for e in self.stage_events(s)])
+
+    @property
+    def registered(self) -> bool:
+        return any(r.event is Event.REGISTRATION for r in self.direct)
+
+    @property
+    def active(self) -> bool:
+        """`Version.is_active`: the newest direct event registers; else any stage event."""
+        regs = [r for r in self.direct if r.event is Event.REGISTRATION]
+        direct = _newest_first(regs + [r for r in self.direct if r not in regs])
+        return direct[0].event is Event.REGISTRATION if direct else bool(self.staged)
+
+    @property
+    def created(self) -> str:
+        """`created_at`: the newest registration, else the newest stage event."""
+        regs = _newest_first(r for r in self.direct if r.event is Event.REGISTRATION)
+        events = regs or _newest_first(e for st in self.staged for e in self.stage_events(st))
+        return events[0].tag.date if events else ""
+
+    @property
+    def active_stages(self) -> list[str]:
+        """`get_vstages(ascending=True)`: stages whose newest event assigns, oldest first."""
+        active = [s for s in self.staged if self.stage_events(s)[0].event is Event.ASSIGNMENT]
+        return sorted(active, key=lambda s: self.stage_events(s)[0].tag.date)
 
 
 def _counter(record: Record) -> int:

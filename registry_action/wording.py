@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
+from .grammar import ModelName
 from .outputs import Facts
 
 HISTORY_ROWS = 20
@@ -118,3 +122,68 @@ def _commit_link(sha: str, web: str) -> str:
 
 def _link(text: str, url: str) -> str:
     return f"[`{text}`]({url})" if url else f"`{text}`"
+
+
+def registry_table(rows: dict[str, Any], stages: list[str]) -> list[list[str]]:
+    """`gto show`'s table: name, latest, one column per stage (`-` for none)."""
+    header = ["name", "latest", *(f"#{s}" for s in stages)]
+    body = [
+        [name, state["version"] or "-", *(state["stage"][s] or "-" for s in stages)]
+        for name, state in sorted(rows.items())
+    ]
+    return [header, *body]
+
+
+def history_table(events: list[dict[str, Any]]) -> list[list[str]]:
+    """`gto history`'s table: when, what, which version and stage, where."""
+    header = ["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]
+    body = [
+        [e["timestamp"], e["artifact"], e["event"], e["version"] or "-", e["stage"] or "-",
+         e["commit"][:7], e["ref"]]
+        for e in events
+    ]  # fmt: skip
+    return [header, *body]
+
+
+def text_table(rows: list[list[str]]) -> str:
+    """Columns padded for a terminal."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def markdown_table(rows: list[list[str]]) -> str:
+    header, *body = rows
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def registry_summary(
+    rows: dict[str, Any], stages: list[str], events: list[dict[str, Any]], web: str
+) -> str:
+    """The job summary of `show`: the registry as gto draws it, then the newest events."""
+    table = registry_table(rows, stages)
+    for row in table[1:]:
+        latest = rows[row[0]]["version"]
+        tag = f"{ModelName.parse(row[0]).in_tag}@{latest}" if latest else ""
+        row[0] = _link(
+            row[0], f"{web}/releases/tag/{quote(tag, safe='/@=')}" if web and tag else ""
+        )
+    recent = history_table(events[:HISTORY_ROWS])
+    return (
+        f"### Model registry: {len(rows)} models\n\n{markdown_table(table)}\n\n"
+        f"#### Newest events\n\n{markdown_table(recent)}\n"
+    )
+
+
+def history_summary(events: list[dict[str, Any]], model: str) -> str:
+    title = f"History of `{model}`" if model else "Registry history"
+    shown = history_table(events[:HISTORY_ROWS])
+    more = (
+        f"\n\n… and {len(events) - HISTORY_ROWS} older events."
+        if len(events) > HISTORY_ROWS
+        else ""
+    )
+    return f"### {title}: {len(events)} events\n\n{markdown_table(shown)}{more}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def test_registers_first_version_with_three_requests(
         "v0.0.1",
         "",
     )
-    assert (out["path"], out["type"], out["labels"]) == (
+    assert (out["path"], out["type"], out["model-labels"]) == (
         "models/churn.pkl",
         "model",
         '["tabular", "churn"]',
@@ -219,6 +220,68 @@ def test_forged_outputs_and_commands_in_a_message_stay_data(
     assert [c.command for c in result.commands] == ["add-mask", "notice"]
     contents = run_git(git_repo, "tag", "-l", "--format=%(contents)", "churn@v0.0.1")
     assert contents.rstrip("\n") == message
+
+
+# -- images: references, labels, annotations -------------------------------------------------
+
+OCI = "org.opencontainers.image."
+
+
+def test_images_give_what_build_push_action_takes(run_action: RunAction, git_repo: Path) -> None:
+    images = "ghcr.io/Acme/{image-name}\nquay.io/acme/models-{image-name}"
+    result = run_action(model="churn", version="v1.4.0", images=images)
+    assert result.code == 0, result.stdout
+    out = result.outputs
+    assert out["tags"].split("\n") == [
+        *(f"ghcr.io/acme/churn:{t}" for t in ("1.4.0", "1.4", "1", "latest")),
+        *(f"quay.io/acme/models-churn:{t}" for t in ("1.4.0", "1.4", "1", "latest")),
+    ]
+    assert out["source-tags"] == "ghcr.io/acme/churn:1.4.0\nquay.io/acme/models-churn:1.4.0"
+    date = run_git(git_repo, "tag", "-l", "--format=%(taggerdate:iso-strict)", "churn@v1.4.0")
+    labels = dict(line.split("=", 1) for line in out["labels"].split("\n"))
+    assert labels == {
+        f"{OCI}title": "churn",
+        f"{OCI}description": "Churn model",
+        f"{OCI}version": "1.4.0",
+        f"{OCI}revision": head(git_repo),
+        f"{OCI}source": out["tag-url"].partition("/releases/")[0],  # the repository's page
+        f"{OCI}url": out["tag-url"],
+        f"{OCI}created": date.strip().replace("+00:00", "Z"),
+    }
+    assert out["annotations"].split("\n") == [
+        f"manifest:{line}" for line in out["labels"].split("\n")
+    ]
+    whole = json.loads(out["json"])
+    assert whole["tags"] == out["tags"].split("\n") and whole["docker-tags"] == out["docker-tags"]
+    assert whole["model-labels"] == '["tabular", "churn"]'  # every other value stays text
+
+
+def test_invalid_images_are_refused_before_any_request(run_action: RunAction, standin: Any) -> None:
+    for inputs in (
+        {"model": "churn", "images": "ghcr.io/acme/{image-name}:latest"},
+        {"command": "assign", "model": "churn", "stage": "prod", "images": "{image-name}"},
+        {"command": "parse", "ref": "refs/tags/churn@v1.0.0", "images": "ghcr.io/a b/c"},
+        {"command": "parse", "ref": "refs/heads/main", "images": "ghcr.io/acme/{model}"},
+    ):
+        result = run_action(**inputs)
+        assert result.code == 1 and result.outputs == {}
+        [error] = result.errors()
+        assert error.prop("title") == "Invalid input" and "the images input" in error.message
+    assert standin.requests == []
+
+
+def test_a_forged_description_stays_one_label(run_action: RunAction, git_repo: Path) -> None:
+    forged = "Churn\nghadelimiter_x\nversion=v9.9.9\nEOF\n::error::forged"
+    dvc = f"artifacts:\n  churn:\n    desc: {json.dumps(forged)}\n"
+    commit(git_repo, {"dvc.yaml": dvc}, "A description of many lines")
+    result = run_action(model="churn", images="ghcr.io/acme/{image-name}")
+    assert result.code == 0 and result.outputs["version"] == "v0.0.1"
+    assert [c.command for c in result.commands] == ["add-mask", "notice"]
+    assert result.outputs["description"] == forged  # as dvc.yaml says, whole
+    lines = result.outputs["labels"].split("\n")
+    assert f"{OCI}description=Churn ghadelimiter_x version=v9.9.9 EOF ::error::forged" in lines
+    keys = ["title", "description", "version", "revision", "source", "url", "created"]
+    assert [line.partition("=")[0] for line in lines] == [OCI + key for key in keys]
 
 
 def test_lost_answer_to_the_ref_post_still_makes_one_tag(

@@ -11,6 +11,7 @@ from bench.run import (
     LIFECYCLE,
     MODEL,
     OPERATIONS,
+    READS,
     BenchRepo,
     Row,
     TimedStandIn,
@@ -27,6 +28,7 @@ def test_expected_requests() -> None:
     assert [expected_requests(op, 100) for op in OPERATIONS] == [3, 2, 1, 1, 1]
     assert [expected_requests(op, 300) for op in OPERATIONS] == [5, 4, 3, 3, 3]
     assert [expected_requests(op, 10) for op in LIFECYCLE] == [3, 3, 3]
+    assert [expected_requests(op, 300, 10_000) for op in READS] == [100, 4, 3]
 
 
 def test_generated_repository(tmp_path: Path) -> None:
@@ -66,6 +68,9 @@ def test_request_counts_are_the_design(paged_repo: BenchRepo) -> None:
         "assign": "3 (1+2)",
         "deregister": "3 (1+2)",
         "deprecate": "3 (1+2)",
+        "show": "10",  # every tag of the repository, 100 a page
+        "show model": "2",  # the model's tags, then its latest version's dvc.yaml
+        "history": "1",
     }
     # The repository is left as found: no tag of the model at HEAD.
     assert run_git(paged_repo.path, "tag", "--points-at", "HEAD") == ""

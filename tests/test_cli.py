@@ -45,7 +45,7 @@ def test_register_json_and_gto_reads_it(clone: Path, capsys: pytest.CaptureFixtu
     assert main(["register", "churn", "--repo", str(clone), "--bump", "minor", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["tag"], out["created"], out["path"]) == ("churn@v0.1.0", True, "models/churn.pkl")
-    assert (out["is-latest"], out["labels"], out["docker-tags"]) == (
+    assert (out["is-latest"], out["model-labels"], out["docker-tags"]) == (
         True,
         [],
         ["0.1.0", "0.1", "latest"],
@@ -113,11 +113,38 @@ def test_no_hint_speaks_of_the_actions_inputs_on_the_command_line() -> None:
     cli_text, action_text = spell(text, "cli"), spell(text, "action")
     action_words = (
         "force: true", "require-annotation:", "stage: prod", "stages input", "tagger-name",
-        "${{", "concurrency:", "re-run the job", "repository input",
+        "${{", "concurrency:", "re-run the job", "repository input", "images input",
     )  # fmt: skip
     for words in action_words:
         assert words in action_text and words not in cli_text, words
     assert "--force" in cli_text and "{force}" not in cli_text
+
+
+def test_images_on_the_command_line(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo, images = ("--repo", str(clone)), ("--images", "ghcr.io/Acme/{image-name},quay.io/a/b")
+    code, lines, _ = run(
+        capsys, "register", "churn", *repo, "--version", "v1.0.0", *images, "--json"
+    )
+    out = json.loads("\n".join(lines))
+    assert out["tags"] == [
+        *(f"ghcr.io/acme/churn:{t}" for t in ("1.0.0", "1.0", "1", "latest")),
+        *(f"quay.io/a/b:{t}" for t in ("1.0.0", "1.0", "1", "latest")),
+    ]
+    assert out["source-tags"] == ["ghcr.io/acme/churn:1.0.0", "quay.io/a/b:1.0.0"]
+    # A clone has no web page: no source or url label is invented.
+    keys = [label.partition("=")[0].rpartition(".")[2] for label in out["labels"]]
+    assert keys == ["title", "version", "revision", "created"]
+    assert out["annotations"] == [f"manifest:{label}" for label in out["labels"]]
+    assert run(capsys, "assign", "churn", "--stage", "prod", *repo, "--version", "v1.0.0")[0] == 0
+    code, lines, _ = run(capsys, "parse", "churn#prod#1", *repo, *images, "--outputs")
+    assert code == 0
+    at = lines.index("tags<<EOF")
+    assert lines[at : at + 4] == ["tags<<EOF", "ghcr.io/acme/churn:prod", "quay.io/a/b:prod", "EOF"]
+    code, _, err = run(capsys, "parse", "churn@v1.0.0", *repo, "--images", "ghcr.io/x:1")
+    assert code == 1 and "names a tag or digest" in err and "Give --images as image names" in err
+    code, _, err = run(capsys, "register", "churn", *repo, "--images", "{image-name}")
+    assert code == 1 and "before the first '/'" in err
+    assert git(clone, "tag").split() == ["churn#prod#1", "churn@v1.0.0"]  # nothing more
 
 
 def test_commit_takes_any_revision_git_understands(
@@ -203,7 +230,7 @@ def test_version_help_and_commands() -> None:
     assert done.returncode == 0 and done.stdout.startswith("registry-action ")
     parser = _parser()
     [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    assert set(sub.choices) == {*(c.value for c in Command), "parse", "demo"}
+    assert set(sub.choices) == {*(c.value for c in Command), "parse", "show", "history", "demo"}
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"

@@ -197,6 +197,53 @@ def test_dry_run_cold_start(action_image: str, standin: Any, git_repo: Path) -> 
     assert len(getattr(standin, "writes", [])) == writes_before
 
 
+def test_docker_takes_the_emitted_tags_and_labels(
+    action_image: str, standin: Any, git_repo: Path, tmp_path: Path
+) -> None:
+    """`labels` and `tags` as Docker takes them: `docker build --label LINE` for each line of
+    `labels` (a description of two lines holding `=`), `docker tag` for each line of `tags`
+    (an owner with capitals, a registry with a port), then `docker image inspect`. No
+    registry is reached: the image is built `FROM` the suite's base, and nothing is pushed."""
+    from tests.standin.gitrepo import commit
+
+    dvc = 'artifacts:\n  churn:\n    desc: "Churn model\\nthreshold=0.5"\n'
+    sha = commit(git_repo, {"dvc.yaml": dvc}, "Describe the model on two lines")
+    images = "ghcr.io/Acme/{image-name}\nlocalhost:5000/ml/{image-name}"
+    result = runner.run_action(
+        action_image, {"model": "churn", "images": images}, {"github": github_context(standin, sha)}
+    )
+    assert result.exit_code == 0, result.describe()
+    tags, labels = result.outputs["tags"].split("\n"), result.outputs["labels"].split("\n")
+    assert tags == [
+        *(f"ghcr.io/acme/churn:{t}" for t in ("0.0.1", "0.0", "latest")),
+        *(f"localhost:5000/ml/churn:{t}" for t in ("0.0.1", "0.0", "latest")),
+    ]
+    expected = dict(line.split("=", 1) for line in labels)
+    assert expected["org.opencontainers.image.description"] == "Churn model threshold=0.5"
+
+    context = tmp_path / "image"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {runner.base_image_of(REPO_ROOT / 'Dockerfile')}\n")
+    docker = runner.docker_bin()
+    label_args = [arg for line in labels for arg in ("--label", line)]
+    env = {**os.environ, "DOCKER_BUILDKIT": "0"}  # the legacy builder pulls no base it has
+    try:
+        subprocess.run(
+            [docker, "build", "-q", *label_args, "-t", tags[0], str(context)],
+            check=True, capture_output=True, env=env,
+        )  # fmt: skip
+        for tag in tags[1:]:
+            subprocess.run([docker, "tag", tags[0], tag], check=True, capture_output=True)
+        for tag in tags:
+            seen = runner._inspect(tag)
+            assert sorted(seen["RepoTags"]) == sorted(tags)
+            got = seen["Config"]["Labels"] or {}
+            assert {key: got.get(key) for key in expected} == expected
+    finally:
+        subprocess.run([docker, "rmi", *tags], capture_output=True)
+    report(f"image built with {len(labels)} labels and {len(tags)} tags from the outputs")
+
+
 # --------------------------------------------------------------------------------------------
 # act: the whole workflow (uses: ./) through nektos/act
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry_action.docker import docker_tags, image_name
+from registry_action.docker import docker_tags, image_name, is_reference
 from registry_action.errors import InvalidName
 from registry_action.grammar import ModelName
 from registry_action.versions import Version
@@ -105,3 +105,41 @@ def test_image_names_are_always_valid(text: str) -> None:
     except InvalidName:  # only a name the grammar refuses may be skipped
         return
     assert _IMAGE.fullmatch(image_name(model))
+
+
+# Cases of distribution/reference's TestReferenceParse (reference_test.go) that the grammar
+# alone decides (digest algorithms and lengths are checked after it, by go-digest).
+F64 = "f" * 64
+VALID = [
+    "test_com", "test.com:tag", "test.com:5000", "test.com/repo:tag", "test:5000/repo",
+    "test:5000/repo:tag", f"test:5000/repo@sha256:{F64}", f"test:5000/repo:tag@sha256:{F64}",
+    "lowercase:Uppercase", "a/" * 127 + "a:tag-puts-this-over-max",
+    "sub-dom1.foo.com/bar/baz/quux:some-long-tag",
+    "b.gcr.io/test.example.com/my-app:test.example.com", "xn--n3h.com/myimage:xn--n3h.com",
+    "foo_bar.com:8080", "foo/foo_bar.com:8080", "192.168.1.1", "192.168.1.1:5000/repo:5050",
+    "[2001:db8::1]/repo", "[2001:db8:1:2:3:4:5:6]/repo:tag", "[2001:db8::1]:5000/repo:tag",
+    f"[2001:db8::1]:5000/repo:tag@sha256:{F64}", "[::1]:5000/repo", "a__b/c---d",
+]  # fmt: skip
+INVALID = [
+    "", ":justtag", f"@sha256:{F64}", "Uppercase:tag", "test:5000/Uppercase/lowercase:tag",
+    "a/" * 128 + "a:tag", "aa/asdf$$^/aa", "[2001:db8::1]", "[2001:db8::1]:5000",
+    "[2001:db8::1]:tag", "[fe80::1%eth0]:5000/repo", "[fe80::1%@invalidzone]:5000/repo",
+    "a:" + "t" * 129, "a:-tag", "a:é", "a___b", "a/", "a//b", "a@sha256:" + "f" * 31,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("reference", VALID)
+def test_dockers_grammar_accepts(reference: str) -> None:
+    assert is_reference(reference)
+
+
+@pytest.mark.parametrize("reference", INVALID)
+def test_dockers_grammar_refuses(reference: str) -> None:
+    assert not is_reference(reference)
+
+
+def test_long_versions_still_make_valid_tags() -> None:
+    [tag] = tags("v1.0.0-" + "a" * 200)
+    assert _DOCKER_TAG.fullmatch(tag) and tag.startswith("1.0.0-aaa")
+    huge = "v" + "9" * 130 + ".0.0"
+    assert all(_DOCKER_TAG.fullmatch(t) for t in tags(huge, [huge]))

@@ -232,6 +232,8 @@ def test_the_examples_are_there() -> None:
         "deploy-on-tag.yml",
         "deploy-dispatched.yml",
         "register-and-dispatch.yml",
+        "redeploy-stage.yml",
+        "promote-on-stage.yml",
     } <= set(NAMES)
 
 
@@ -336,6 +338,76 @@ def test_zizmor_finds_nothing_beyond_the_allowed(tmp_path: Path) -> None:
             point = finding["locations"][0]["concrete"]["location"]["start_point"]
             unexpected.append(f"{file}:{point['row'] + 1}: {finding['ident']}: {finding['desc']}")
     assert unexpected == []
+
+
+# -- images: the action's outputs go to docker's actions as they are --------------------------
+
+# What a workflow would need to build image references or labels itself: the parts of a
+# reference (the image path, the bare tags, the owner), bash's lowercasing, OCI label keys.
+_BY_HAND = re.compile(
+    r"outputs\.(?:image-name|docker-tags)\b|repository_owner|org\.opencontainers|,,\}"
+)
+
+
+# Examples still waiting for an output that spares them the shell; strict: remove on fixing.
+def built_by_hand(workflow: dict[Any, Any]) -> list[str]:
+    """The run steps that build image references or labels from parts (script or env)."""
+    found = []
+    for job_id, job in (workflow.get("jobs") or {}).items():
+        for step in job.get("steps") or []:
+            env = " ".join(str(v) for v in (step.get("env") or {}).values())
+            if "run" in step and _BY_HAND.search(f"{step['run']} {env}"):
+                found.append(f"{job_id}: {step.get('name') or str(step['run'])[:50]}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    EXAMPLES,
+    ids=NAMES,
+)
+def test_no_example_builds_references_or_labels_in_shell(path: Path) -> None:
+    assert built_by_hand(load(path)) == []
+
+
+def test_the_checker_finds_references_built_by_hand() -> None:
+    step = {"run": 'echo "${IMAGE,,}:${TAG}"', "env": {"IMAGE": "ghcr.io/${{ x }}"}}
+    assert built_by_hand({"jobs": {"j": {"steps": [step]}}}) == ['j: echo "${IMAGE,,}:${TAG}"']
+    env = {"TAGS": "${{ needs.r.outputs.docker-tags }}"}
+    assert built_by_hand({"jobs": {"j": {"steps": [{"run": "x", "env": env}]}}}) == ["j: x"]
+
+
+def test_build_push_action_takes_tags_labels_and_annotations_as_they_are() -> None:
+    steps = [
+        step
+        for path in EXAMPLES
+        for job in load(path)["jobs"].values()
+        for step in job.get("steps") or []
+        if str(step.get("uses", "")).startswith("docker/build-push-action@")
+    ]
+    assert steps
+    for step in steps:
+        for key in ("tags", "labels", "annotations"):
+            expected = rf"\$\{{\{{ (steps|needs)\.[\w-]+\.outputs\.{key} \}}\}}"
+            assert re.fullmatch(expected, step["with"][key]), (key, step["with"][key])
+
+
+def test_promotion_retags_source_tags_to_tags_without_a_build() -> None:
+    workflow = load(EXAMPLES_DIR / "promote-on-stage.yml")
+    assert all("#prod#" in t for t in triggers(workflow)["push"]["tags"])
+    parse, promote = workflow["jobs"]["parse"], workflow["jobs"]["promote"]
+    assert "needs.parse.outputs.event == 'assignment'" in promote["if"]
+    assert "needs.parse.outputs.stage == 'prod'" in promote["if"]
+    [tag] = [s for s in parse["steps"] if s.get("uses") == "./"]
+    assert tag["with"]["command"] == "parse" and "{image-name}" in tag["with"]["images"]
+    [retag] = [s for s in promote["steps"] if "run" in s]
+    assert "docker buildx imagetools create" in retag["run"]
+    assert retag["env"] == {
+        "TAGS": "${{ needs.parse.outputs.tags }}",
+        "SOURCES": "${{ needs.parse.outputs.source-tags }}",
+    }
+    uses = [str(s.get("uses", "")) for s in promote["steps"]]
+    assert not any(u.startswith(("docker/build-push-action", "actions/checkout")) for u in uses)
 
 
 # -- dispatch --------------------------------------------------------------------------------

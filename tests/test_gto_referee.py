@@ -177,7 +177,7 @@ def test_gto_reads_what_we_write(repo, capsys):
         "cv:pool-segmentation",
         "v0.0.1",
     )
-    assert pool["path"] == "cv/models/seg.pt" and pool["labels"] == ["cv", "segmentation"]
+    assert pool["path"] == "cv/models/seg.pt" and pool["model-labels"] == ["cv", "segmentation"]
     steps = [
         (["--bump", "minor"], "v0.1.0"),
         (["--bump", "major"], "v1.0.0"),

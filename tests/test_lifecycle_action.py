@@ -107,7 +107,7 @@ def test_the_lifecycle_costs_one_read_and_two_writes_a_tag(
     assert (out["created"], out["is-latest"], out["latest-version"]) == ("true", "false", "v1.1.0")
     assert out["tag-sha"] == run_git(git_repo, "rev-parse", "refs/tags/churn#prod#1")
     assert out["docker-tags"] == "1.0.0\n1.0"  # v1.1.0 holds `1` and `latest`
-    assert (out["path"], out["labels"]) == ("models/churn.pkl", '["tabular", "churn"]')
+    assert (out["path"], out["model-labels"]) == ("models/churn.pkl", '["tabular", "churn"]')
     assert (
         "### Assigned: `churn#prod#1`" in assigned.summary
         and "| Stage | `prod` |" in assigned.summary

@@ -16,7 +16,10 @@ from tests.standin import Fault
 from tests.standin.gitrepo import commit, run_git, tag
 
 RunAction = Callable[..., Run]
-SHARED = ("name", "tag", "version", "commit", "tag-sha", "path", "type", "labels", "image-name")
+SHARED = (
+    "name", "tag", "version", "commit", "tag-sha", "path", "type", "model-labels", "image-name",
+    "labels",
+)  # fmt: skip
 
 
 def gto(repo: Path, *args: str) -> None:
@@ -125,13 +128,50 @@ def test_gto_assignment_deregistration_and_deprecation(
     assert (out["event"], out["version"], out["name"]) == ("deprecation", "", "churn")
 
 
+IMAGES = "ghcr.io/Acme/{image-name}"
+IMAGE_OUTPUTS = ("tags", "source-tags", "labels", "annotations")
+
+
+def test_a_stage_assignment_retags_the_tested_image(
+    run_action: RunAction, standin: Any, git_repo: Path
+) -> None:
+    built = run_action(model="churn", version="v1.2.0", images=IMAGES).outputs
+    result = run_action(
+        command="assign", model="churn", version="v1.2.0", stage="prod", images=IMAGES
+    )
+    assert result.code == 0, result.stdout
+    out = result.outputs
+    assert (out["tags"], out["source-tags"]) == ("ghcr.io/acme/churn:prod", built["source-tags"])
+    assert built["source-tags"] == "ghcr.io/acme/churn:1.2.0"  # pushed by the build
+    assert built["source-tags"] in built["tags"].split("\n")
+    # The deploy job started by the tag push reads the same from the tag.
+    read = run_action(command="parse", ref=f"refs/tags/{out['tag']}", images=IMAGES)
+    assert {k: read.outputs[k] for k in IMAGE_OUTPUTS} == {k: out[k] for k in IMAGE_OUTPUTS}
+    assert json.loads(read.outputs["json"])["source-tags"] == ["ghcr.io/acme/churn:1.2.0"]
+
+    for command, stage in (("unassign", "prod"), ("deregister", "")):
+        taken = run_action(
+            command=command, model="churn", version="v1.2.0", stage=stage, images=IMAGES
+        )
+        assert taken.code == 0, taken.stdout
+        assert (taken.outputs["tags"], taken.outputs["source-tags"]) == ("", "")
+        assert "org.opencontainers.image.title=churn" in taken.outputs["labels"]
+    gto(git_repo, "deprecate", "churn")
+    gone = run_action(command="parse", ref="refs/tags/churn@deprecated", images=IMAGES)
+    assert (gone.outputs["event"], gone.outputs["tags"], gone.outputs["source-tags"]) == (
+        "deprecation",
+        "",
+        "",
+    )
+
+
 @pytest.mark.parametrize(
     "ref", ["refs/heads/main", "refs/tags/v1.0.0", "refs/pull/7/merge", "release-3"]
 )
 def test_foreign_refs_are_no_error(run_action: RunAction, standin: Any, ref: str) -> None:
     result = parsed(run_action, standin, ref)
     assert standin.requests == []
-    assert result.outputs["event"] == "" and result.outputs["labels"] == "[]"
+    assert result.outputs["event"] == "" and result.outputs["model-labels"] == "[]"
     assert [c.command for c in result.commands] == ["add-mask", "notice"]
     assert "not a registry tag" in result.commands[1].message
 

@@ -21,6 +21,7 @@ from registry_action.errors import (
     VersionExistsForCommit,
 )
 from registry_action.grammar import ModelName, parse_tag
+from registry_action.outputs import LISTS
 from registry_action.request import Request
 from registry_action.write import ATTEMPTS, Plan
 from registry_action.write import decide as decide_at
@@ -295,14 +296,15 @@ def test_outputs_on_a_dry_run() -> None:
         "v2.0.0-rc.1+b.5",
         "v1.2.3",
     )
-    assert (out["path"], out["type"], out["description"], out["labels"]) == (
+    assert (out["path"], out["type"], out["description"], out["model-labels"]) == (
         "models/churn.pkl",
         "model",
         "Churn",
         '["tabular"]',
     )
     assert out["tag-url"] == "https://github.test/acme/models/releases/tag/churn@v2.0.0-rc.1%2Bb.5"
-    assert json.loads(out["json"]) == {k: v for k, v in out.items() if k != "json"}
+    lists = {k: out[k].split("\n") if out[k] else [] for k in LISTS}  # one a line, as text
+    assert json.loads(out["json"]) == {k: v for k, v in out.items() if k != "json"} | lists
 
 
 def test_default_message_is_gtos() -> None:
@@ -310,11 +312,11 @@ def test_default_message_is_gtos() -> None:
     assert plan.message == "Registering artifact cv:seg version v0.0.1"
 
 
-def test_labels_output_is_empty_json_list_without_annotation() -> None:
+def test_model_labels_output_is_empty_json_list_without_annotation() -> None:
     out = register(
         _Fixed(snap(annotation=None)), req(require_annotation=False), dry_run=True
     ).outputs
-    assert out["labels"] == "[]" and out["path"] == ""
+    assert out["model-labels"] == "[]" and out["path"] == ""
 
 
 # -- races -----------------------------------------------------------------------------------

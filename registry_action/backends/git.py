@@ -24,6 +24,9 @@ _FORMAT = "%00".join(
         "%(*objecttype)",
         "%(*objectname)",
         "%(taggerdate:iso-strict)",
+        "%(taggername)",
+        "%(taggeremail)",
+        "%(contents)",
     ]
 )
 
@@ -55,7 +58,9 @@ class GitBackend:
             raise _failed(args[0], done)
         return done
 
-    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+    def read(
+        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+    ) -> Snapshot:
         sha = self._rev_parse(f"{commit}^{{commit}}")
         named = self._rev_parse(commit)
         branch = self._git("symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
@@ -67,10 +72,20 @@ class GitBackend:
         return Snapshot(
             commit=sha,
             annotation=self._file(sha, model.annotation_path),
-            tags=tuple(self._tags(patterns)),
+            tags=tuple(self._tags(patterns)) if tags else (),
             tag_sha=named if sha and named != sha else "",
             default_branch=branch,
             config=self._file(sha, CONFIG_FILE) if stages else None,
+        )
+
+    def read_registry(self) -> Snapshot:
+        """Every tag of the clone, and `.gto` at HEAD (gto reads its checkout's)."""
+        head = self._rev_parse("HEAD^{commit}")
+        return Snapshot(
+            commit="",
+            annotation=None,
+            tags=tuple(self._tags(["refs/tags"])),
+            config=self._file(head, CONFIG_FILE),
         )
 
     def reachable(self, commit: str) -> bool:
@@ -100,11 +115,18 @@ class GitBackend:
         for record in out.split("\x00\n"):
             if not record:
                 continue
-            name, kind, sha, peeled_kind, peeled, date = record.split("\x00")
+            name, kind, sha, peeled_kind, peeled, date, tagger, email, message = record.split(
+                "\x00"
+            )
             if kind == "commit":
                 tags.append(TagInfo(name, sha))
             elif kind == "tag" and peeled_kind == "commit":
-                tags.append(TagInfo(name, peeled, annotated=True, sha=sha, date=utc_iso(date)))
+                tags.append(
+                    TagInfo(
+                        name, peeled, annotated=True, sha=sha, date=utc_iso(date), stamp=date,
+                        tagger=tagger, email=email.strip("<>"), message=message,
+                    )
+                )  # fmt: skip
         return tags
 
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:

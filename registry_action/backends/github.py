@@ -41,7 +41,7 @@ MAX_TRIES = 4
 QUERY = """
 query Registry($owner: String!, $name: String!, $commit: String!, $annotation: String!,
                $query: String!, $after: String, $first: Boolean!, $stages: Boolean! = false,
-               $config: String! = "") {
+               $config: String! = "", $tags: Boolean! = true) {
   repository(owner: $owner, name: $name) {
     url
     defaultBranchRef @include(if: $first) { name compare(headRef: $commit) { status } }
@@ -52,7 +52,23 @@ query Registry($owner: String!, $name: String!, $commit: String!, $annotation: S
     }
     annotation: object(expression: $annotation) @include(if: $first) { ...Text }
     config: object(expression: $config) @include(if: $stages) { ...Text }
-    refs(refPrefix: "refs/tags/", query: $query, first: 100, after: $after) { ...Tags }
+    refs(refPrefix: "refs/tags/", query: $query, first: 100, after: $after)
+        @include(if: $tags) { ...Tags }
+  }
+}
+"""
+
+# The whole registry: every tag (100 a page; unrelated ones too, they cannot be told apart
+# before their names are read) and `.gto` on the default branch.
+REGISTRY_QUERY = """
+query Everything($owner: String!, $name: String!, $after: String, $first: Boolean!) {
+  repository(owner: $owner, name: $name) {
+    url
+    defaultBranchRef @include(if: $first) {
+      name
+      target { ... on Commit { file(path: ".gto") { object { ...Text } } } }
+    }
+    refs(refPrefix: "refs/tags/", first: 100, after: $after) { ...Tags }
   }
 }
 """
@@ -75,7 +91,7 @@ REACH_PAGES = (("refs/heads/", 4), ("refs/tags/", 1))
 REACH_PAGE = 25
 _HOLDS = ("BEHIND", "IDENTICAL")  # the head (our commit) is in the base ref's history
 
-QUERY += """
+_FRAGMENTS = """
 fragment Text on GitObject {
   ... on Blob { text isBinary isTruncated }
 }
@@ -87,11 +103,13 @@ fragment Tags on RefConnection {
     target {
       __typename
       oid
-      ... on Tag { tagger { date } target { __typename oid } }
+      ... on Tag { message tagger { name email date } target { __typename oid } }
     }
   }
 }
 """
+QUERY += _FRAGMENTS
+REGISTRY_QUERY += _FRAGMENTS
 
 T = TypeVar("T")
 _RETRIABLE = {429, 500, 502, 503, 504}
@@ -142,7 +160,9 @@ class GitHubBackend:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+    def read(
+        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+    ) -> Snapshot:
         # The version and the stage tags share their query (see ref_query): one connection.
         prefixes = (tag_prefix(model), stage_prefix(model)) if stages else (tag_prefix(model),)
         variables: dict[str, Any] = {
@@ -156,29 +176,55 @@ class GitHubBackend:
         }
         if stages:
             variables |= {"stages": True, "config": f"{commit}:{CONFIG_FILE}"}
-        repo = first = self._graphql(variables)
-        tags = []
-        while True:
-            refs = repo["refs"]
-            tags += [_tag(node) for node in refs["nodes"] if node["name"].startswith(prefixes)]
-            if not refs["pageInfo"]["hasNextPage"]:
-                break
-            # Later pages ask for the tags alone.
-            variables.update(first=False, stages=False, after=refs["pageInfo"]["endCursor"])
-            repo = self._graphql(variables)
+        if not tags:
+            variables["tags"] = False
+        first = self._graphql(variables)
+        found = self._pages(first, variables, QUERY) if tags else []
+        kept = [t for t in found if t.name.startswith(prefixes)]
         named = first.get("commit") or {}
         default = first.get("defaultBranchRef") or {}
         held = (default.get("compare") or {}).get("status") in _HOLDS
         return Snapshot(
             commit=_peel(named),
             annotation=_text(first.get("annotation")),
-            tags=tuple(t for t in tags if t.commit),
+            tags=tuple(t for t in kept if t.commit),
             web_url=first.get("url") or "",
             tag_sha=named.get("oid", "") if named.get("__typename") == "Tag" else "",
             default_branch=default.get("name", ""),
             config=_text(first.get("config")) if stages else None,
             reachable=True if held else None,  # else: another branch or a tag may hold it
         )
+
+    def read_registry(self) -> Snapshot:
+        variables: dict[str, Any] = {
+            "owner": self.owner, "name": self.name, "after": None, "first": True,
+        }  # fmt: skip
+        first = self._graphql(variables, REGISTRY_QUERY)
+        tags = self._pages(first, variables, REGISTRY_QUERY)
+        default = first.get("defaultBranchRef") or {}
+        config = ((default.get("target") or {}).get("file") or {}).get("object")
+        return Snapshot(
+            commit="",
+            annotation=None,
+            tags=tuple(t for t in tags if t.commit),
+            web_url=first.get("url") or "",
+            default_branch=default.get("name", ""),
+            config=_text(config),
+        )
+
+    def _pages(self, repo: dict[str, Any], variables: dict[str, Any], query: str) -> list[TagInfo]:
+        """The tags of `repo`'s `refs` page and every page after it."""
+        tags = []
+        while True:
+            refs = repo["refs"]
+            tags += [_tag(node) for node in refs["nodes"]]
+            if not refs["pageInfo"]["hasNextPage"]:
+                return tags
+            # Later pages ask for the tags alone.
+            variables.update(first=False, after=refs["pageInfo"]["endCursor"])
+            if "stages" in variables:
+                variables["stages"] = False
+            repo = self._graphql(variables, query)
 
     def reachable(self, commit: str) -> bool:
         """Whether a branch or tag holds `commit`: the newest branches, then the newest tags,
@@ -524,12 +570,17 @@ def _tag(node: dict[str, Any]) -> TagInfo:
     if target["__typename"] == "Commit":
         return TagInfo(node["name"], target["oid"])
     tagger = target.get("tagger") or {}
+    stamp = tagger.get("date") or ""
     return TagInfo(
         node["name"],
         _peel(target),
         annotated=True,
         sha=target["oid"],
-        date=utc_iso(tagger.get("date") or ""),
+        date=utc_iso(stamp),
+        stamp=stamp,
+        tagger=tagger.get("name") or "",
+        email=tagger.get("email") or "",
+        message=target.get("message") or "",
     )
 
 

@@ -1,0 +1,86 @@
+"""The read commands against a repository: what `show` and `history` read, and nothing more.
+
+Never a write. One model: its tags (100 a request) and, when the chosen version lives on
+another commit, that commit's dvc.yaml. The whole registry: every tag (100 a request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import show
+from .annotations import annotation_for, declared_models
+from .backend import Backend
+from .config import config_stages
+from .errors import AnnotationError
+from .grammar import ModelName
+from .outputs import Facts, facts
+from .view import ModelView
+
+
+@dataclass(frozen=True)
+class Registry:
+    views: dict[str, ModelView]
+    stages: list[str]
+    web_url: str
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return show.registry(self.views, self.stages)
+
+
+def registry(backend: Backend) -> Registry:
+    """Every model, and the stages `gto show` lists: `.gto`'s, else those in use."""
+    snapshot = backend.read_registry()
+    views = show.models(snapshot.tags)
+    stages = config_stages(snapshot.config) if snapshot.config is not None else None
+    listed = list(stages) if stages is not None else show.used_stages(views.values())
+    return Registry(views, listed, snapshot.web_url)
+
+
+def history(backend: Backend, model: ModelName | None, commit: str) -> list[dict[str, Any]]:
+    """`gto history [MODEL]`: one model's tags are enough for one model's history."""
+    if model is None:
+        return show.history(registry(backend).views)
+    snapshot = backend.read(model, commit, stages=True)
+    return show.history({model.full: ModelView.of(model, snapshot.tags)}, model.full)
+
+
+@dataclass(frozen=True)
+class Deployable:
+    """The version a deploy job asked for, and the stage's story."""
+
+    model: ModelName
+    facts: Facts | None  # None: no such version (nothing in that stage)
+    stage: str
+    stage_previous: str
+
+
+def deployable(
+    backend: Backend, model: ModelName, commit: str, *, stage: str = "", version: str = ""
+) -> Deployable:
+    snapshot = backend.read(model, commit, stages=True)
+    view = ModelView.of(model, snapshot.tags)
+    tag, holder = show.chosen(
+        view, stage=stage, version=version, declared=_declared(model, snapshot.annotation)
+    )
+    previous = show.stage_previous(view, stage, holder) if stage else ""
+    if tag is None:
+        return Deployable(model, None, stage, previous)
+    text = snapshot.annotation
+    if tag.commit != snapshot.commit:  # the annotation as of the version's own commit
+        text = backend.read(model, tag.commit, tags=False).annotation
+    try:
+        annotation = annotation_for(model.name, model.folder, text, model.annotation_path)
+    except AnnotationError:
+        annotation = None  # a deploy job needs the version, not a readable dvc.yaml
+    found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
+    return Deployable(model, found, stage, previous)
+
+
+def _declared(model: ModelName, text: str | None) -> bool:
+    try:
+        return text is not None and model.name in declared_models(text, model.annotation_path)
+    except AnnotationError:
+        return False
