@@ -505,3 +505,12 @@ def test_the_checker_reports_a_broken_workflow(old: str, new: str, problem: str)
     assert old in GOOD
     problems = check_workflow(yaml.safe_load(GOOD.replace(old, new, 1)), ACTION)
     assert any(problem in p for p in problems), problems
+
+
+def test_action_yml_holds_expressions_only_in_input_defaults() -> None:
+    # The runner's parser (and act's) refuses `${{ }}` in a description: "expressions are
+    # not allowed here". Defaults may use the github context.
+    action = load(ROOT / "action.yml")
+    for section in ("inputs", "outputs"):
+        for name, spec in action[section].items():
+            assert "${{" not in spec.get("description", ""), f"{section}.{name}"
