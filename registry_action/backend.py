@@ -129,7 +129,7 @@ def check_commit(ref: str) -> str:
     """A commit input: a sha, a branch or tag, or a revision git understands (`HEAD~1`,
     `main^`), never one git could read as an option or as a path inside a commit."""
     ref = ref.strip()
-    if ref and not ref.startswith("-") and len(ref) <= 256 and not _NOT_A_REVISION.search(ref):
+    if ref and not ref.startswith("-") and not _NOT_A_REVISION.search(ref):
         return ref
     raise InvalidInput(
         f"Commit {ref!r} is not a commit sha, branch, tag or revision.",

@@ -740,8 +740,10 @@ def refusal_expected(inputs: dict[str, str], head: str) -> str:
     if get.get("bump", "") and get["bump"].lower() not in ("patch", "minor", "major"):
         return "bump"
     commit = get.get("commit", "") or head
-    hexsha = re.fullmatch(r"[0-9a-fA-F]{4,40}", commit)
-    if not (commit == "HEAD" or hexsha or git_ref_ok(f"refs/heads/{commit}")):
+    # The documented rule (README, input `commit`): any revision git or GitHub resolves, never
+    # an option, a path inside a commit, a range, a `^{type}` peel, or white space.
+    unsafe = re.search(r"[\s\x00-\x1f\x7f:\\]|\.\.|\^\{", commit)
+    if not commit or commit.startswith("-") or unsafe:
         return "commit"
     for who in ("tagger-name", "tagger-email"):
         if get.get(who) and re.search(r"[<>\x00-\x1f\x7f]", get[who]):
