@@ -32,7 +32,7 @@ COPY entrypoint.py /opt/action/entrypoint.py
 # Unchecked-hash .pyc files depend on the sources only, not on file times: the layer is the
 # same on every build, and nothing in an image can make them stale.
 RUN PYTHONPATH=/opt/action python -c "import sys, registry_action.action, \
-registry_action.parse, registry_action.register, registry_action.lifecycle; \
+registry_action.parse, registry_action.register, registry_action.lifecycle, registry_action.lookup; \
 print('\n'.join(sorted(f for m in list(sys.modules.values()) \
     if (f := getattr(m, '__file__', None) or '').endswith('.py'))))" >/tmp/modules \
     && python -m compileall -q --invalidation-mode unchecked-hash -i /tmp/modules /opt/action \
