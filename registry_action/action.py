@@ -220,15 +220,12 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
         raise InvalidInput("show takes a stage or a version, not both.", "Set one of them.")
     commit = check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
     chosen = lookup.deployable(backend, model, commit, stage=stage, version=version)
-    extra = {"stage": stage, "stage-previous-version": chosen.stage_previous}
+    out = chosen.outputs(images)
+    notice = wording.shown(model.full, out)
     if chosen.facts is None:
-        what = f"stage {stage} holds no version" if stage else "no version is registered"
-        out = empty_outputs() | {"name": model.full, **extra}
-        return Report(out, f"{model.full}: {what}; version is empty.")
-    out = outputs(chosen.facts, images=images) | extra
-    where = f" in stage {stage}" if stage else ""
-    notice = f"{model.full}{where}: {out['version']} ({out['tag']}) on {out['commit']}."
-    return Report(out, notice, wording.summary(chosen.facts, out, f"Show{where}"))
+        return Report(out, notice)
+    state = f"Show in stage {stage}" if stage else "Show"
+    return Report(out, notice, wording.summary(chosen.facts, out, state))
 
 
 def _history(inputs: Inputs, env: Mapping[str, str]) -> Report:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from . import wording
 from .backend import BOT, Backend, Tagger
@@ -24,7 +25,7 @@ from .backends import utc_iso
 from .errors import InvalidInput, RegistryError
 from .grammar import ModelName, check_stage
 from .images import parse_images
-from .outputs import Facts, empty_outputs, outputs, typed
+from .outputs import Facts, outputs, typed
 from .request import STAGED, Command, Request
 
 HELP = {
@@ -60,26 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("tag", help="a tag name, e.g. churn@v1.2.0 or churn#prod#3")
     _where(parse)
     _images(parse)
-    show = commands.add_parser(
+    show = _reader(
+        commands,
         "show",
-        help="the registry, or the version of a model a stage holds",
-        description="Without MODEL: every model, its latest version and what each stage "
-        "holds (as gto show). With MODEL: one version, for a deploy job.",
+        "the registry, or the version of a model a stage holds",
+        "Without MODEL: every model, its latest version and what each stage holds (as gto "
+        "show). With MODEL: one version, for a deploy job.",
     )
-    show.add_argument("model", nargs="?", default="", help="NAME or DIR:NAME (default: all)")
     which = show.add_mutually_exclusive_group()
     which.add_argument("--stage", default="", help="the version this stage holds now")
     which.add_argument("--version", default="", help="this version (or latest)")
-    _where(show)
     _images(show)
-    history = commands.add_parser(
+    _reader(
+        commands,
         "history",
-        help="every registry event, newest first",
-        description="Every registration, deregistration, assignment, unassignment and "
-        "deprecation, newest first (as gto history).",
+        "every registry event, newest first",
+        "Every registration, deregistration, assignment, unassignment and deprecation, "
+        "newest first (as gto history).",
     )
-    history.add_argument("model", nargs="?", default="", help="NAME or DIR:NAME (default: all)")
-    _where(history)
     demo = commands.add_parser(
         "demo",
         help="register a model in a new local repository",
@@ -90,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
         "--dir", type=Path, help="a new or empty folder for it (default: a fresh temp folder)"
     )
     return parser
+
+
+def _reader(commands: Any, name: str, text: str, description: str) -> argparse.ArgumentParser:
+    """A read command: an optional model (default: the whole registry), where to read."""
+    sub: argparse.ArgumentParser = commands.add_parser(name, help=text, description=description)
+    sub.add_argument("model", nargs="?", default="", help="NAME or DIR:NAME (default: all)")
+    _where(sub)
+    return sub
 
 
 def _write_command(sub: argparse.ArgumentParser, command: Command) -> None:
@@ -295,19 +302,9 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
     images = parse_images(args.images, model)
     stage = check_stage(args.stage) if args.stage else ""
     chosen = lookup.deployable(backend, model, "HEAD", stage=stage, version=args.version)
-    extra = {"stage": stage, "stage-previous-version": chosen.stage_previous}
-    if chosen.facts is None:
-        values = empty_outputs() | {"name": model.full, **extra}
-        if not _show(args, values):
-            what = f"stage {stage} holds no version" if stage else "no version is registered"
-            print(f"{model.full}: {what}.")
-        return 0
-    values = outputs(chosen.facts, images=images) | extra
+    values = chosen.outputs(images)
     if not _show(args, values):
-        where = f" in stage {stage}" if stage else ""
-        before = f" (before: {chosen.stage_previous})" if chosen.stage_previous else ""
-        commit = values["commit"][:12]
-        print(f"{model.full}{where}: {values['version']} ({values['tag']}) on {commit}{before}")
+        print(wording.shown(model.full, values, short=True))
     return 0
 
 

@@ -6,16 +6,17 @@ another commit, that commit's dvc.yaml. The whole registry: every tag (100 a req
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import show
-from .annotations import annotation_for, declared_models
+from .annotations import declared_models, model_annotation
 from .backend import Backend
 from .config import config_stages
 from .errors import AnnotationError
 from .grammar import ModelName
-from .outputs import Facts, facts
+from .outputs import Facts, empty_outputs, facts, outputs
 from .view import ModelView
 
 
@@ -56,6 +57,19 @@ class Deployable:
     stage: str
     stage_previous: str
 
+    def outputs(self, images: Sequence[str] = ()) -> dict[str, str]:
+        """The step's outputs; with no such version, empty but for the model and stage (a
+        job gates on `version`)."""
+        if self.facts is None:
+            return empty_outputs() | {
+                "name": self.model.full,
+                "stage": self.stage,
+                "stage-previous-version": self.stage_previous,
+            }
+        return outputs(
+            self.facts, images=images, stage=self.stage, stage_previous=self.stage_previous
+        )
+
 
 def deployable(
     backend: Backend, model: ModelName, commit: str, *, stage: str = "", version: str = ""
@@ -71,10 +85,8 @@ def deployable(
     text = snapshot.annotation
     if tag.commit != snapshot.commit:  # the annotation as of the version's own commit
         text = backend.read(model, tag.commit, tags=False).annotation
-    try:
-        annotation = annotation_for(model.name, model.folder, text, model.annotation_path)
-    except AnnotationError:
-        annotation = None  # a deploy job needs the version, not a readable dvc.yaml
+    # A deploy job needs the version, not a readable dvc.yaml.
+    annotation = model_annotation(model, text, tag.commit, required=False)
     found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
     return Deployable(model, found, stage, previous)
 

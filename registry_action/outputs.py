@@ -89,17 +89,27 @@ def facts(
 
 OUTPUT_KEYS = (
     "event", "name", "tag", "version", "semver", "major", "minor", "patch", "prerelease",
-    "build", "stage", "commit", "tag-sha", "created", "is-latest", "latest-version",
-    "previous-version", "path", "type", "description", "model-labels", "image-name",
-    "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url", "json",
+    "build", "stage", "stage-previous-version", "commit", "tag-sha", "created", "is-latest",
+    "latest-version", "previous-version", "path", "type", "description", "model-labels",
+    "image-name", "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url", "json",
 )  # fmt: skip
 # One item a line in a step's outputs, the form docker/build-push-action takes; lists in the
 # `json` output and in `typed`.
 LISTS = ("tags", "source-tags", "labels", "annotations")
 
 
-def outputs(facts: Facts, *, images: Sequence[str] = ()) -> dict[str, str]:
-    """The outputs of `facts`; `images` are the image names `images.parse_images` gave."""
+def outputs(
+    facts: Facts,
+    *,
+    images: Sequence[str] = (),
+    stage: str | None = None,
+    stage_previous: str = "",
+) -> dict[str, str]:
+    """The outputs of `facts`; `images` are the image names `images.parse_images` gave.
+
+    `stage` and `stage_previous`: `show` of the version a stage holds (the facts are of
+    its registration tag), and the version that held the stage before.
+    """
     version = facts.version
     sv = version.semver if version else None
     annotation = facts.annotation or Annotation()
@@ -120,7 +130,8 @@ def outputs(facts: Facts, *, images: Sequence[str] = ()) -> dict[str, str]:
         "patch": str(sv.patch) if sv else "",
         "prerelease": (sv.prerelease or "") if sv else "",
         "build": (sv.build or "") if sv else "",
-        "stage": facts.stage,
+        "stage": facts.stage if stage is None else stage,
+        "stage-previous-version": stage_previous,
         "commit": facts.tag.commit,
         "tag-sha": facts.tag.sha,
         "created": _bool(facts.created),

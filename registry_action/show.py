@@ -75,13 +75,12 @@ def history(views: dict[str, ModelView], model: str = "") -> list[dict[str, Any]
 
 def _event(name: str, view: ModelView, record: Record) -> dict[str, Any]:
     tag, parsed = record.tag, record.parsed
-    owner = _owner(view, record)
     return {
         "timestamp": datetime.fromisoformat(tag.stamp or tag.date).isoformat(),
         "artifact": name,
         "event": record.event.value,
         "priority": PRIORITY[record.event],
-        "version": None if record.event is Event.DEPRECATION else owner,
+        "version": None if record.event is Event.DEPRECATION else view.owner(record),
         "stage": parsed.stage or None,
         "commit": tag.commit,
         "author": tag.tagger,
@@ -89,14 +88,6 @@ def _event(name: str, view: ModelView, record: Record) -> dict[str, Any]:
         "message": tag.message.strip(),
         "ref": tag.name,
     }
-
-
-def _owner(view: ModelView, record: Record) -> str:
-    """The version an event belongs to: its own, or for a stage tag its commit's."""
-    if record.parsed.version:
-        return record.parsed.version
-    found = next((v for v in view.gto_versions if record in v.events), None)
-    return found.name if found else record.tag.commit
 
 
 def dumps(value: Any) -> str:
@@ -145,7 +136,7 @@ def stage_previous(view: ModelView, stage: str, holder: GtoVersion | None) -> st
     assigned: list[str] = []  # versions the stage went to, oldest first, repeats folded
     for record in view.events[::-1]:
         if record.event is Event.ASSIGNMENT and record.parsed.stage == stage:
-            name = _owner(view, record)
+            name = view.owner(record)
             if not assigned or assigned[-1] != name:
                 assigned.append(name)
     while assigned and assigned[-1] != holder.name:

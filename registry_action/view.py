@@ -217,6 +217,15 @@ class ModelView:
         return next((r for r in match if not version or r.parsed.version == version), None)
 
     @cached_property
+    def _owners(self) -> dict[Record, str]:
+        return {record: v.name for v in self.gto_versions for record in v.events}
+
+    def owner(self, record: Record) -> str:
+        """The version an event belongs to, as GTO names it: its own, the one registered at a
+        stage tag's commit, or a bare commit's sha."""
+        return self._owners.get(record, record.tag.commit)
+
+    @cached_property
     def holders(self) -> dict[str, GtoVersion]:
         """Which version each stage holds now, as `gto show` says (`Artifact.get_vstages`
         with one version a stage, newest first): among the active versions (newest first),
@@ -261,7 +270,8 @@ class GtoVersion:
     def active(self) -> bool:
         """`Version.is_active`: the newest direct event registers; else any stage event."""
         regs = [r for r in self.direct if r.event is Event.REGISTRATION]
-        direct = _newest_first(regs + [r for r in self.direct if r not in regs])
+        deregs = [r for r in self.direct if r.event is Event.DEREGISTRATION]
+        direct = _newest_first(regs + deregs)
         return direct[0].event is Event.REGISTRATION if direct else bool(self.staged)
 
     @property

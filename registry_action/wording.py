@@ -63,6 +63,19 @@ def written(
     return words, done if created else already
 
 
+def shown(model: str, values: dict[str, str], *, short: bool = False) -> str:
+    """The line for the version `show` found (`values`: its outputs), or for none."""
+    stage = values["stage"]
+    where = f" in stage {stage}" if stage else ""
+    if not values["version"]:
+        what = f"stage {stage} holds no version" if stage else "no version is registered"
+        return f"{model}: {what}; version is empty."
+    commit = values["commit"][: 12 if short else None]
+    before = values["stage-previous-version"]
+    before = f" (before: {before})" if before else ""
+    return f"{model}{where}: {values['version']} ({values['tag']}) on {commit}{before}."
+
+
 def registered_first(facts: Facts, *, dry_run: bool) -> str:
     """The notice's tail when assign registered the commit first."""
     first = "would register" if dry_run else "registered"

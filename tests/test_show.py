@@ -255,6 +255,8 @@ def test_the_action_reads_as_gto_through_the_api(
     standin.reset_log()
     prod = run_action(command="show", model="churn", stage="prod")
     assert (prod.outputs["version"], prod.outputs["stage-previous-version"]) == ("v0.1.0", "v0.0.1")
+    as_json = json.loads(prod.outputs["json"])  # the json output holds them too
+    assert (as_json["stage"], as_json["stage-previous-version"]) == ("prod", "v0.0.1")
     # The version's dvc.yaml lives on its own commit: one more read, and that is all.
     assert len(standin.requests) <= 2 and standin.writes == []
     empty = run_action(command="show", model="churn", stage="staging")
