@@ -27,12 +27,10 @@ COPY entrypoint.py /opt/action/entrypoint.py
 
 # Bytecode for every module a run imports, so that a cold start compiles nothing: the action,
 # its dependencies, and the standard-library modules they load (python:*-slim ships the
-# standard library without .pyc files), for every command (each imports its own part of the
-# core). Importing the action is also the build's smoke test.
+# standard library without .pyc files), for every command. Importing the action is also the build's smoke test.
 # Unchecked-hash .pyc files depend on the sources only, not on file times: the layer is the
 # same on every build, and nothing in an image can make them stale.
-RUN PYTHONPATH=/opt/action python -c "import sys, registry_action.action, \
-registry_action.parse, registry_action.register, registry_action.lifecycle, registry_action.lookup; \
+RUN PYTHONPATH=/opt/action python -c "import sys, registry_action.shells.action; \
 print('\n'.join(sorted(f for m in list(sys.modules.values()) \
     if (f := getattr(m, '__file__', None) or '').endswith('.py'))))" >/tmp/modules \
     && python -m compileall -q --invalidation-mode unchecked-hash -i /tmp/modules /opt/action \

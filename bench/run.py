@@ -18,7 +18,7 @@ container (INPUT_* with action.yml's defaults, GITHUB_*), like tests/conftest.py
   time, which stays put when other work shares the machine;
 * `gto register churn HEAD` as a subprocess in a local clone holding the same tags (the clone
   and push are not counted), and the ratios of wall and CPU time;
-* the import time of `registry_action.action` (`python -X importtime`, and a subprocess).
+* the import time of `registry_action.shells.action` (`python -X importtime`, and a subprocess).
 """
 
 from __future__ import annotations
@@ -489,12 +489,12 @@ def gto_reads(clone: Path, reps: int) -> dict[str, list[Timed]]:
 
 
 def import_times(reps: int, python: str = sys.executable) -> dict[str, float]:
-    """Median seconds: `-X importtime`'s cumulative figure for registry_action.action; a
+    """Median seconds: `-X importtime`'s cumulative figure for registry_action.shells.action; a
     subprocess importing it; a bare interpreter start."""
     importtime: list[float] = []
     with_import: list[float] = []
     bare: list[float] = []
-    code = "import registry_action.action"
+    code = "import registry_action.shells.action"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for _ in range(reps):
         done = subprocess.run(
@@ -669,8 +669,8 @@ def render(
     )
     lines += [
         "",
-        f"Import of `registry_action.action`: {_ms(imports['importtime'])} (`python -X "
-        f"importtime`, cumulative); `python -c 'import registry_action.action'` takes "
+        f"Import of `registry_action.shells.action`: {_ms(imports['importtime'])} (`python -X "
+        f"importtime`, cumulative); `python -c 'import registry_action.shells.action'` takes "
         f"{_ms(imports['process'])} against {_ms(imports['bare'])} for `python -c pass`.",
         "",
         "- Requests: GitHub API requests per operation, `N (R+W)` when N is R GraphQL reads "

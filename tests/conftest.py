@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from registry_action import action
-from registry_action.backend import Backend
-from registry_action.request import Request
-from registry_action.write import Outcome, run
+from registry_action.backends.base import Backend
+from registry_action.commands.write import Outcome, run
+from registry_action.decide.request import Request
+from registry_action.shells import action
 from tests.container.runner import (
     WorkflowCommand,
     parse_file_command,

@@ -15,9 +15,9 @@ import pytest
 import requests
 import responses
 
-from registry_action.backend import Tagger
-from registry_action.backends.github import GitHubBackend
-from registry_action.grammar import ModelName
+from registry_action.backends.github.backend import GitHubBackend
+from registry_action.core.grammar import ModelName
+from registry_action.core.repository import Tagger
 
 TOKEN = "test-write-token"
 NOW = 1000.0

@@ -298,24 +298,24 @@ def test_lost_answer_to_the_ref_post_still_makes_one_tag(
 
 
 def test_ghes_prefix(tmp_path: Path, git_repo: Path, run_action_factory: Any = None) -> None:
-    from registry_action.backend import Tagger
-    from registry_action.backends.github import GitHubBackend
-    from registry_action.request import Request
+    from registry_action.backends.github.backend import GitHubBackend
+    from registry_action.core.repository import Tagger
+    from registry_action.decide.request import Request
     from tests.conftest import register
     from tests.standin import StandIn
 
     with StandIn(git_repo, prefix="/api/v3") as ghes:
         backend = GitHubBackend("acme/models", TOKEN, ghes.api_url, ghes.graphql_url)
-        request = Request.parse(model="churn", commit="main", tagger=Tagger("a", "a@b.c"))
+        request = Request.from_inputs(model="churn", commit="main", tagger=Tagger("a", "a@b.c"))
         result = register(backend, request)
         assert result.created and all(r.raw_path.startswith("/api/") for r in ghes.requests)
 
 
 def test_racing_runs_for_one_version_on_different_commits(standin: Any, git_repo: Path) -> None:
-    from registry_action.backend import Tagger
-    from registry_action.backends.github import GitHubBackend
-    from registry_action.errors import RegistryError
-    from registry_action.request import Request
+    from registry_action.backends.github.backend import GitHubBackend
+    from registry_action.core.errors import RegistryError
+    from registry_action.core.repository import Tagger
+    from registry_action.decide.request import Request
     from tests.conftest import register
 
     commits = [commit(git_repo, {f"f{i}": str(i)}, f"c{i}") for i in range(6)]
@@ -323,7 +323,7 @@ def test_racing_runs_for_one_version_on_different_commits(standin: Any, git_repo
 
     def one(sha: str) -> None:
         backend = GitHubBackend("acme/models", TOKEN, standin.api_url, standin.graphql_url)
-        request = Request.parse(
+        request = Request.from_inputs(
             model="churn", version="v1.0.0", commit=sha, tagger=Tagger("a", "a@b.c")
         )
         try:
@@ -338,10 +338,10 @@ def test_racing_runs_for_one_version_on_different_commits(standin: Any, git_repo
 
 
 def test_racing_auto_bumps_end_with_distinct_versions(standin: Any, git_repo: Path) -> None:
-    from registry_action.backend import Tagger
-    from registry_action.backends.github import GitHubBackend
-    from registry_action.errors import RegistryError
-    from registry_action.request import Request
+    from registry_action.backends.github.backend import GitHubBackend
+    from registry_action.core.errors import RegistryError
+    from registry_action.core.repository import Tagger
+    from registry_action.decide.request import Request
     from tests.conftest import register
 
     commits = [commit(git_repo, {f"f{i}": str(i)}, f"c{i}") for i in range(4)]
@@ -349,7 +349,7 @@ def test_racing_auto_bumps_end_with_distinct_versions(standin: Any, git_repo: Pa
 
     def one(sha: str) -> None:
         backend = GitHubBackend("acme/models", TOKEN, standin.api_url, standin.graphql_url)
-        request = Request.parse(model="churn", commit=sha, tagger=Tagger("a", "a@b.c"))
+        request = Request.from_inputs(model="churn", commit=sha, tagger=Tagger("a", "a@b.c"))
         try:
             versions.append(register(backend, request).outputs["version"])
         except RegistryError as err:

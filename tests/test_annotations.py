@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from registry_action.annotations import (
+from registry_action.backends.git import GitBackend
+from registry_action.core.dvc_yaml import (
     MAX_BYTES,
     MAX_DEPTH,
     Annotation,
@@ -17,10 +18,9 @@ from registry_action.annotations import (
     declared_models,
     load_yaml,
 )
-from registry_action.backends.git import GitBackend
-from registry_action.config import config_stages
-from registry_action.errors import AnnotationError
-from registry_action.grammar import ModelName
+from registry_action.core.errors import AnnotationError
+from registry_action.core.grammar import ModelName
+from registry_action.core.gto_config import config_stages
 
 SOURCE = "cv/dvc.yaml"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from registry_action.cli import _parser, main
-from registry_action.errors import SPELLINGS, spell
-from registry_action.request import Command
+from registry_action.decide.request import Command
+from registry_action.shells.cli import _parser, main
+from registry_action.shells.spellings import SPELLINGS, spell
 from tests.conftest import GTO, gto_json
 
 DVC = "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n"
@@ -216,7 +216,7 @@ def test_a_failed_git_call_is_reported_in_gits_words(
 def test_github_without_a_token_is_refused_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     done = subprocess.run(
-        [sys.executable, "-m", "registry_action.cli", "register", "churn", "--github", "a/b"],
+        [sys.executable, "-m", "registry_action.shells.cli", "register", "churn", "--github", "a/b"],
         capture_output=True, text=True, timeout=10,
     )  # fmt: skip
     assert done.returncode == 1
@@ -225,7 +225,9 @@ def test_github_without_a_token_is_refused_at_once(monkeypatch: pytest.MonkeyPat
 
 def test_version_help_and_commands() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "registry_action.cli", "--version"], capture_output=True, text=True
+        [sys.executable, "-m", "registry_action.shells.cli", "--version"],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0 and done.stdout.startswith("registry-action ")
     parser = _parser()
@@ -262,7 +264,7 @@ def test_tag_messages_are_byte_for_byte_what_gto_writes(tmp_path: Path) -> None:
 
 def test_demo_is_what_make_run_does(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
-    argv = [sys.executable, "-m", "registry_action.cli", "demo", "--dir", str(demo)]
+    argv = [sys.executable, "-m", "registry_action.shells.cli", "demo", "--dir", str(demo)]
     done = subprocess.run(argv, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Registered churn@v0.0.1 on " in done.stdout
@@ -292,18 +294,15 @@ def loaded(code: str) -> list[str]:
     return result
 
 
-def test_each_command_loads_only_what_it_uses(clone: Path) -> None:
-    run = "from registry_action.cli import main\nmain({argv!r})"
-    register = loaded(run.format(argv=["register", "churn", "--repo", str(clone)]))
-    assert "registry_action.register" in register and "registry_action.write" in register
-    # The command line is no action: neither the action module nor PyGithub for a clone.
-    assert not {"registry_action.action", "github", "registry_action.lifecycle"} & set(register)
-    assign = loaded(run.format(argv=["assign", "churn", "--stage", "prod", "--repo", str(clone)]))
-    assert {"registry_action.lifecycle", "registry_action.config"} <= set(assign)
-    parse = loaded(
-        "from registry_action.backends.git import GitBackend\n"
-        "from registry_action.parse import parse, tag_of\n"
-        f"tag = tag_of('churn@v0.0.1')\nassert parse(GitBackend({str(clone)!r}), tag)"
-    )
-    assert "registry_action.parse" in parse
-    assert not {"registry_action.write", "registry_action.register"} & set(parse)
+def test_the_command_line_loads_no_action_and_no_pygithub_for_a_clone(clone: Path) -> None:
+    # Plain imports everywhere (deferring the core saves under 1 ms); only PyGithub, about
+    # 200 ms, is deferred, so a clone's commands never load it, nor the action shell.
+    run = "from registry_action.shells.cli import main\nmain({argv!r})"
+    for argv in (
+        ["register", "churn", "--repo", str(clone)],
+        ["assign", "churn", "--stage", "prod", "--repo", str(clone)],
+        ["parse", "churn@v0.0.1", "--repo", str(clone)],
+    ):
+        modules = set(loaded(run.format(argv=argv)))
+        assert "registry_action.commands.write" in modules
+        assert not {"registry_action.shells.action", "github"} & modules

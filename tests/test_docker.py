@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry_action.docker import docker_tags, image_name, is_reference
-from registry_action.errors import InvalidName
-from registry_action.grammar import ModelName
-from registry_action.versions import Version
+from registry_action.core.docker import docker_tags, image_name, is_reference
+from registry_action.core.errors import InvalidName
+from registry_action.core.grammar import ModelName
+from registry_action.core.versions import Version
 
 LINES = ["v0.9.0", "v1.0.0", "v1.1.0", "v1.1.1", "v1.2.0", "v2.0.0", "v2.1.0-rc.1", "v2.0.1+b.7"]
 

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from registry_action.annotations import NOT_TEXT, TOO_LARGE
-from registry_action.backends.github import GitHubBackend
-from registry_action.errors import (
+from registry_action.backends.github.backend import GitHubBackend
+from registry_action.core.dvc_yaml import NOT_TEXT, TOO_LARGE
+from registry_action.core.errors import (
     AuthError,
     BackendError,
     PermissionDenied,
@@ -25,7 +25,7 @@ from registry_action.errors import (
     TagExists,
     VersionAlreadyRegistered,
 )
-from registry_action.request import Request
+from registry_action.decide.request import Request
 from tests.conftest import register
 from tests.github_http import (
     COMMIT,
@@ -440,7 +440,7 @@ def test_every_request_has_a_finite_timeout(http, backend):
 
 
 def request(version: str = "") -> Request:
-    return Request.parse(model=MODEL.full, version=version, commit=COMMIT, tagger=TAGGER)
+    return Request.from_inputs(model=MODEL.full, version=version, commit=COMMIT, tagger=TAGGER)
 
 
 def test_register_a_fresh_model_is_three_requests(http, backend):

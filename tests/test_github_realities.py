@@ -202,7 +202,7 @@ def test_a_message_that_is_not_utf8_is_refused_before_any_request(
 
 def test_the_command_line_refuses_a_message_that_is_not_utf8(git_repo: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "registry_action.cli", "register", "churn", "--repo",
+        [sys.executable, "-m", "registry_action.shells.cli", "register", "churn", "--repo",
          str(git_repo), "--message", b"caf\xe9"],
         capture_output=True, cwd=ROOT,
     )  # fmt: skip
@@ -212,7 +212,7 @@ def test_the_command_line_refuses_a_message_that_is_not_utf8(git_repo: Path) -> 
 
 def cli(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "registry_action.cli", *argv],
+        [sys.executable, "-m", "registry_action.shells.cli", *argv],
         capture_output=True,
         text=True,
         cwd=ROOT,

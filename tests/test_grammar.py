@@ -15,8 +15,8 @@ from gto.tag import parse_name
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from registry_action.errors import InvalidName
-from registry_action.grammar import (
+from registry_action.core.errors import InvalidName
+from registry_action.core.grammar import (
     Event,
     ModelName,
     format_tag,
@@ -24,7 +24,7 @@ from registry_action.grammar import (
     parse_tag,
     tag_prefix,
 )
-from registry_action.versions import Version
+from registry_action.core.versions import Version
 
 GTO_EVENT = {
     Action.REGISTER: Event.REGISTRATION,

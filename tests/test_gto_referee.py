@@ -22,14 +22,14 @@ import gto.api
 import gto.exceptions as gto_errors
 import pytest
 
-from registry_action.backend import Tagger
 from registry_action.backends.git import GitBackend
-from registry_action.cli import main
-from registry_action.errors import VersionAlreadyRegistered, VersionExistsForCommit
-from registry_action.grammar import ModelName
-from registry_action.request import Request
-from registry_action.view import ModelView
-from registry_action.write import Outcome
+from registry_action.commands.write import Outcome
+from registry_action.core.errors import VersionAlreadyRegistered, VersionExistsForCommit
+from registry_action.core.grammar import ModelName
+from registry_action.core.model_view import ModelView
+from registry_action.core.repository import Tagger
+from registry_action.decide.request import Request
+from registry_action.shells.cli import main
 from tests.conftest import register
 
 GTO = str(Path(sys.executable).with_name("gto"))
@@ -115,7 +115,7 @@ def copy(repo: Path, name: str) -> Path:
 def ours(repo: Path, model: str = "churn", **kw: Any) -> Outcome:
     """Register through the library: GitBackend + Request + register."""
     kw.setdefault("commit", "HEAD")
-    return register(GitBackend(repo), Request.parse(model=model, tagger=TAGGER, **kw))
+    return register(GitBackend(repo), Request.from_inputs(model=model, tagger=TAGGER, **kw))
 
 
 def cli(repo: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, str]:

@@ -9,20 +9,15 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from registry_action.annotations import Annotation
-from registry_action.backend import TagInfo
-from registry_action.docker import REFERENCE, docker_tag, is_reference
-from registry_action.errors import InvalidInput, InvalidName
-from registry_action.grammar import NAME, SEMVER, Event, ModelName, format_tag
-from registry_action.images import (
-    OCI,
-    annotation_lines,
-    label_lines,
-    oci_labels,
-    parse_images,
-)
-from registry_action.outputs import LISTS, empty_outputs, facts, outputs, typed
-from registry_action.view import ModelView
+from registry_action.core.docker import REFERENCE, docker_tag, is_reference
+from registry_action.core.dvc_yaml import Annotation
+from registry_action.core.errors import InvalidInput, InvalidName
+from registry_action.core.grammar import NAME, SEMVER, Event, ModelName, format_tag
+from registry_action.core.images import OCI, annotation_lines, label_lines, oci_labels, parse_images
+from registry_action.core.model_view import ModelView
+from registry_action.core.outputs import LISTS, empty_outputs, facts, outputs, typed
+from registry_action.core.repository import TagInfo
+from registry_action.shells.spellings import ACTION, CLI
 
 A = "a" * 40
 WEB = "https://github.example.com/acme/models"  # a GHES server: the URL is the server's own
@@ -178,9 +173,9 @@ def test_an_entry_docker_refuses_is_an_input_error(entry: str, problem: str) -> 
     with pytest.raises(InvalidInput) as info:
         parse_images(f"ghcr.io/acme/ok, {entry}", CHURN)
     assert problem in info.value.message and repr(entry) in info.value.message
-    assert "the images input" in info.value.render("action")
-    assert "--images" in info.value.render("cli")
-    assert "ghcr.io/OWNER/{image-name}" in info.value.render("cli")
+    assert "the images input" in info.value.render(ACTION)
+    assert "--images" in info.value.render(CLI)
+    assert "ghcr.io/OWNER/{image-name}" in info.value.render(CLI)
 
 
 def test_the_models_image_name_counts_toward_the_length() -> None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from registry_action.backend import Snapshot, Tagger, TagInfo
-from registry_action.config import config_stages
-from registry_action.errors import (
+from registry_action.commands.write import ATTEMPTS, Outcome
+from registry_action.commands.write import run as run_at
+from registry_action.core.errors import (
     CommitNotFound,
     InvalidInput,
     InvalidStage,
@@ -24,12 +24,13 @@ from registry_action.errors import (
     TagExists,
     VersionNotFound,
 )
-from registry_action.grammar import Event, ModelName
-from registry_action.request import Request, parse_stages
-from registry_action.view import ModelView
-from registry_action.write import ATTEMPTS, Outcome, Plan
-from registry_action.write import decide as decide_at
-from registry_action.write import run as run_at
+from registry_action.core.grammar import Event, ModelName
+from registry_action.core.gto_config import config_stages
+from registry_action.core.model_view import ModelView
+from registry_action.core.repository import Snapshot, Tagger, TagInfo
+from registry_action.decide.dispatch import decide as decide_at
+from registry_action.decide.plan import Plan
+from registry_action.decide.request import Request, parse_stages
 from tests.conftest import NOW
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
@@ -63,7 +64,7 @@ def req(command: str, **kw: object) -> Request:
     kw.setdefault("model", "churn")
     kw.setdefault("commit", A)
     kw.setdefault("tagger", TAGGER)
-    return Request.parse(command, **kw)  # type: ignore[arg-type]
+    return Request.from_inputs(command, **kw)  # type: ignore[arg-type]
 
 
 def plan(command: str, *tags: TagInfo, config: str | None = None, **kw: object) -> Plan:
@@ -94,7 +95,7 @@ def test_valid_stage_names(stage: str) -> None:
         ("deregister", {"stage": "prod"}, InvalidInput, "deregister takes no stage"),
         ("deprecate", {"stage": "prod"}, InvalidInput, "deprecate takes no stage"),
         ("deprecate", {"version": "v1.0.0"}, InvalidInput, "takes no version"),
-        ("assign", {"stage": "qa", "stages": "dev, prod"}, StageError, "allows: dev, prod"),
+        ("assign", {"stage": "qa", "stages": "dev, prod"}, StageError, "allowed stages: dev, prod"),
         ("assign", {"stage": "qa", "stages": "dev,bad name"}, InvalidStage, "'bad name'"),
         ("assign", {"stage": "prod", "message": "a\x00b"}, InvalidInput, "NUL"),
         ("assign", {"stage": "prod", "version": "1.0"}, InvalidInput, "not valid"),
@@ -216,7 +217,10 @@ def test_gto_config_errors_point_at_the_file(text: str, problem: str) -> None:
 
 def test_the_allow_list_applies_to_assign_and_unassign_only() -> None:
     config = "stages: [dev, prod]\n"
-    with pytest.raises(StageError, match=f"Stage 'qa' is not one of the stages .gto at {A}"):
+    with pytest.raises(
+        StageError,
+        match=f"Stage 'qa' is not one of the allowed stages: .*add the stage to .gto at {A}",
+    ):
         plan("assign", *REGISTERED, stage="qa", version="v1.0.0", config=config)
     with pytest.raises(StageError):
         plan("unassign", *REGISTERED, stage="qa", version="v1.0.0", force=True, config=config)
@@ -383,7 +387,7 @@ def test_a_lost_counter_is_read_again_and_the_next_one_taken() -> None:
 
 def test_endless_races_give_up() -> None:
     backend = Racing(snap(*REGISTERED), losses=99)
-    with pytest.raises(RaceLost, match="concurrency"):
+    with pytest.raises(RaceLost, match="{serialize}"):
         run(backend, req("assign", stage="prod", force=True))
     assert backend.reads == ATTEMPTS
 

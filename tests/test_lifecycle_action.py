@@ -17,11 +17,11 @@ import dulwich.porcelain.tag as dulwich_tag
 import gto.api
 import pytest
 
-from registry_action.backend import Tagger
-from registry_action.backends import github as github_backend
-from registry_action.backends.github import GitHubBackend
-from registry_action.errors import RegistryError
-from registry_action.request import Request
+from registry_action.backends.github import backend as github_backend
+from registry_action.backends.github.backend import GitHubBackend
+from registry_action.core.errors import RegistryError
+from registry_action.core.repository import Tagger
+from registry_action.decide.request import Request
 from tests.conftest import TOKEN, Run, race, register
 from tests.standin.gitrepo import commit, run_git, tag, tag_targets
 
@@ -296,7 +296,7 @@ def test_dry_run_writes_nothing_and_says_what_it_would(
         ({"command": "assign"}, "assign needs a stage"),
         ({"command": "unassign", "stage": "pr od"}, "Stage 'pr od' is not valid"),
         ({"command": "assign", "stage": "prod", "version": "1.0.0"}, "Did you mean 'v1.0.0'"),
-        ({"command": "assign", "stage": "qa", "stages": "dev,\nprod"}, "allows: dev, prod"),
+        ({"command": "assign", "stage": "qa", "stages": "dev,\nprod"}, "allowed stages: dev, prod"),
         ({"command": "deprecate", "version": "v1.0.0"}, "takes no version"),
         ({"command": "deregister", "stage": "prod"}, "deregister takes no stage"),
         ({"command": "assign", "stage": "prod", "skip_registration": "maybe"}, "not a boolean"),
@@ -352,10 +352,7 @@ def test_gto_config_at_the_commit_limits_stages(
     refused = run_action(command="assign", model="churn", stage="canary")
     assert refused.code == 1
     [error] = refused.errors()
-    assert (
-        "is not one of the stages .gto at" in error.message
-        and "dev, staging, prod" in error.message
-    )
+    assert "add the stage to .gto at" in error.message and "dev, staging, prod" in error.message
     assert error.prop("file") == ".gto"
     assert len(standin.requests) == 1 and standin.writes == []
     # The input overrides the file.
@@ -402,7 +399,7 @@ def test_racing_assignments_of_one_stage_take_distinct_counters(
 
     def one(sha: str) -> None:
         backend = GitHubBackend("acme/models", TOKEN, standin.api_url, standin.graphql_url)
-        request = Request.parse(
+        request = Request.from_inputs(
             "assign", model="churn", stage="prod", commit=sha, tagger=Tagger("a", "a@b.c")
         )
         try:

@@ -9,8 +9,8 @@ from typing import Any
 import responses
 
 from registry_action.backends.git import GitBackend
-from registry_action.backends.github import GitHubBackend
-from registry_action.grammar import ModelName
+from registry_action.backends.github.backend import GitHubBackend
+from registry_action.core.grammar import ModelName
 from tests.github_http import (
     COMMIT,
     GRAPHQL,

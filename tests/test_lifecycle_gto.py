@@ -33,9 +33,9 @@ from gto.registry import GitRegistry
 
 from registry_action.backends import git as git_backend
 from registry_action.backends.git import GitBackend
-from registry_action.cli import main
-from registry_action.grammar import ModelName
-from registry_action.view import ModelView
+from registry_action.core.grammar import ModelName
+from registry_action.core.model_view import ModelView
+from registry_action.shells.cli import main
 from tests.standin.gitrepo import tag_targets
 
 GTO = str(Path(sys.executable).with_name("gto"))
@@ -428,11 +428,11 @@ def test_allowed_stages_from_gto_config(twins: Twins, base: Base) -> None:
         git(repo, "commit", "-q", "-m", "Allowed stages")
     err = twins.both_refuse(
         ["assign", "churn", "--stage", "canary", "--version", "v0.0.1"],
-        "Stage 'canary' is not one of the stages .gto at",
+        "add the stage to .gto at",
         stage="canary",
         version="v0.0.1",
     )
-    assert "allows: dev, staging, prod" in err
+    assert "allowed stages: dev, staging, prod" in err
     twins.both(
         ["assign", "churn", "--stage", "staging", "--version", "v0.0.1"],
         stage="staging",
@@ -441,7 +441,7 @@ def test_allowed_stages_from_gto_config(twins: Twins, base: Base) -> None:
     # GTO checks unassignments against it too.
     twins.both_refuse(
         ["unassign", "churn", "--stage", "canary", "--version", "v0.0.1", "--force"],
-        "Stage 'canary' is not one of the stages",
+        "Stage 'canary' is not one of the allowed stages",
         stage="canary",
         version="v0.0.1",
         force=True,

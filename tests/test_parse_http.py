@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import responses
 
-from registry_action.backends.github import GitHubBackend
-from registry_action.errors import CommitNotFound
-from registry_action.grammar import Event
-from registry_action.outputs import outputs
-from registry_action.parse import parse, tag_of
+from registry_action.backends.github.backend import GitHubBackend
+from registry_action.commands.pushed_tag import describe
+from registry_action.core.errors import CommitNotFound
+from registry_action.core.grammar import Event, ref_tag
+from registry_action.core.outputs import outputs
 from tests.github_http import COMMIT, GRAPHQL, OTHER, THEIRS, graphql_answer, registered
 
 TAG_NODE: dict[str, Any] = {
@@ -24,9 +24,9 @@ TAG_NODE: dict[str, Any] = {
 
 def read(http: responses.RequestsMock, backend: GitHubBackend, ref: str, **answer: Any) -> Any:
     http.post(GRAPHQL, json=graphql_answer(answer.pop("rows", []), **answer))
-    tag = tag_of(ref)
+    tag = ref_tag(ref)
     assert tag is not None
-    facts = parse(backend, tag)
+    facts = describe(backend, tag)
     [call] = http.calls
     return facts, json.loads(call.request.body)["variables"]
 
@@ -72,4 +72,4 @@ def test_missing_tag_is_a_clear_error(http, backend):
 
 @pytest.mark.parametrize("ref", ["refs/heads/main", "refs/tags/v1", "refs/pull/1/merge", "x"])
 def test_foreign_refs_need_no_request(ref):
-    assert tag_of(ref) is None
+    assert ref_tag(ref) is None

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from registry_action.backend import Snapshot, Tagger, TagInfo, check_commit
-from registry_action.errors import (
+from registry_action.commands.write import ATTEMPTS
+from registry_action.core.errors import (
     AnnotationError,
     CommitNotFound,
     CommitNotReachable,
@@ -20,11 +20,12 @@ from registry_action.errors import (
     VersionAlreadyRegistered,
     VersionExistsForCommit,
 )
-from registry_action.grammar import ModelName, parse_tag
-from registry_action.outputs import LISTS
-from registry_action.request import Request
-from registry_action.write import ATTEMPTS, Plan
-from registry_action.write import decide as decide_at
+from registry_action.core.grammar import ModelName, parse_tag
+from registry_action.core.outputs import LISTS
+from registry_action.core.repository import Snapshot, Tagger, TagInfo
+from registry_action.decide.dispatch import decide as decide_at
+from registry_action.decide.plan import Plan
+from registry_action.decide.request import Request, check_commit
 from tests.conftest import NOW, register
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
@@ -64,7 +65,7 @@ def snap(*tags: TagInfo, commit: str = A, annotation: str | None = DVC) -> Snaps
 def req(model: str = "churn", **kw: object) -> Request:
     kw.setdefault("commit", A)
     kw.setdefault("tagger", TAGGER)
-    return Request.parse(model=model, **kw)  # type: ignore[arg-type]
+    return Request.from_inputs(model=model, **kw)  # type: ignore[arg-type]
 
 
 # -- input validation ------------------------------------------------------------------------
@@ -201,7 +202,7 @@ def test_lower_versions_may_be_registered_and_are_not_latest() -> None:
 
 
 def test_commit_with_an_active_version_refuses_another_unless_forced() -> None:
-    with pytest.raises(VersionExistsForCommit, match="force: true"):
+    with pytest.raises(VersionExistsForCommit, match="{force}"):
         decide(req(version="v2.0.0"), snap(tag("churn@v1.0.0", A)))
     assert decide(req(version="v2.0.0", force=True), snap(tag("churn@v1.0.0", A))).create
 
@@ -387,7 +388,7 @@ def test_the_workflows_own_commit_is_trusted_and_a_known_reachable_one_not_asked
 
 def test_gives_up_after_the_attempt_budget() -> None:
     backend = _Fixed(snap(), lose=ATTEMPTS)
-    with pytest.raises(RaceLost, match="concurrency"):
+    with pytest.raises(RaceLost, match="{serialize}"):
         register(backend, req())
 
 
@@ -395,5 +396,5 @@ def test_gives_up_after_the_attempt_budget() -> None:
     ("name", "email"), [("", "a@b.c"), ("a\nb", "a@b.c"), ("x", "<a@b.c>"), ("x", "")]
 )
 def test_tagger_must_be_a_git_identity(name: str, email: str) -> None:
-    with pytest.raises(InvalidInput, match="tagger-name"):
+    with pytest.raises(InvalidInput, match="{tagger}"):
         req(tagger=Tagger(name, email))

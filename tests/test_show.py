@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry_action.cli import main
+from registry_action.shells.cli import main
 from tests.conftest import GTO, Run
 from tests.standin import StandIn
 

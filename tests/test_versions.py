@@ -10,9 +10,9 @@ from gto.versions import SemVer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from registry_action.errors import InvalidInput, InvalidVersion
-from registry_action.grammar import parse_tag
-from registry_action.versions import FIRST, Bump, Version, next_version
+from registry_action.core.errors import InvalidInput, InvalidVersion
+from registry_action.core.grammar import parse_tag
+from registry_action.core.versions import FIRST, Bump, Version, next_version
 
 PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

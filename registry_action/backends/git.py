@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..backend import CONFIG_FILE, Snapshot, Tagger, TagInfo
-from ..errors import BackendError, TagExists
-from ..grammar import ModelName, stage_prefix, tag_prefix
-from . import utc_iso
+from registry_action.core.errors import BackendError, TagExists
+from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
+from registry_action.core.gto_config import CONFIG_FILE
+from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
 
 _ZERO = "0" * 40
 # One record per tag: fields split by NUL (git messages cannot hold NUL), ended by NUL+LF.
@@ -156,7 +156,8 @@ class GitBackend:
         if pushed.returncode:
             raise BackendError(
                 f"Pushing {tag} to {remote} failed: {_stderr(pushed)}",
-                f"The tag stays in the clone; push it with: git push {remote} {shlex.quote(tag)}",
+                "The tag stays in the clone; push it with: git push {remote} {tag}",
+                values={"remote": remote, "tag": shlex.quote(tag)},
             )
         return True
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from gto.constants import Action
 from gto.tag import parse_name
 
-from registry_action.versions import Version
+from registry_action.core.versions import Version
 from tests.standin.gitrepo import GIT_ENV, run_git
 
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
-from registry_action.backends import github as github_backend
-from registry_action.backends.github import GitHubBackend
+from registry_action.backends.github import backend as github_backend
+from registry_action.backends.github.backend import GitHubBackend
 from tests.conftest import TOKEN, Run
 from tests.conftest import run_action as run_action_fixture
 from tests.standin import StandIn

@@ -33,14 +33,16 @@ from gto.tag import parse_name
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry_action import action, annotations, write
-from registry_action.backend import Tagger
-from registry_action.backends import github as github_backend
-from registry_action.errors import RegistryError
-from registry_action.grammar import ModelName
-from registry_action.outputs import LISTS, OUTPUT_KEYS
-from registry_action.request import Request
-from registry_action.write import ATTEMPTS
+from registry_action.backends.github import backend as github_backend
+from registry_action.commands import write
+from registry_action.commands.write import ATTEMPTS
+from registry_action.core import dvc_yaml as annotations
+from registry_action.core.errors import RegistryError
+from registry_action.core.grammar import ModelName
+from registry_action.core.outputs import LISTS, OUTPUT_KEYS
+from registry_action.core.repository import Tagger
+from registry_action.decide.request import Request
+from registry_action.shells import action
 from tests.conftest import TOKEN, Run, register
 from tests.container.runner import input_env_name, parse_file_command, parse_workflow_commands
 from tests.github_http import error_text
@@ -597,7 +599,7 @@ def race_scenario(lab: Lab, case: RaceCase, gto_cli: bool = False) -> Outcome:
         commits = [lab.commit({f"data/{i}": str(i)}, f"Train {i}") for i in range(case.runs)]
     faults = [lab.standin.inject(make_fault(spec, lab.clock.time())) for spec in case.faults]
     requests = [
-        Request.parse(
+        Request.from_inputs(
             model=models[i % len(models)],
             version=case.version,
             commit=commits[i],

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from .docker import NAME_MAX, REFERENCE, image_name
-from .errors import InvalidInput
-from .grammar import ModelName
+from registry_action.core.docker import NAME_MAX, REFERENCE, image_name
+from registry_action.core.errors import InvalidInput
+from registry_action.core.grammar import ModelName
 
 PLACEHOLDER = "{image-name}"
 # A valid path component standing for the image name while the model is not known (a ref

@@ -1,5 +1,6 @@
-"""The read side: the whole registry and its history as `gto show` and `gto history` give
-them, and one model's version for a deploy job. Pure: it reads tags a backend handed over.
+"""The read side's answers: the whole registry and its history as `gto show` and `gto history`
+give them, and the version of one model a deploy job asked for, with its rollback target.
+Pure: it reads tags a backend handed over.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from .backend import TagInfo
-from .errors import ModelNotFound, VersionNotFound
-from .grammar import Event, ModelName, parse_tag
-from .versions import Version
-from .view import GtoVersion, ModelView, Record
+from registry_action.core.errors import ModelNotFound, VersionNotFound
+from registry_action.core.grammar import Event, ModelName, parse_tag
+from registry_action.core.gto_order import GtoVersion, Record
+from registry_action.core.model_view import ModelView
+from registry_action.core.repository import TagInfo
+from registry_action.core.versions import Version
 
 # GTO's event priorities (`gto.base`), which `gto history` sorts ties by.
 PRIORITY = {
@@ -30,7 +32,7 @@ _MANAGERS = (  # GTO indexes artifacts, then versions, then stages: the models' 
 )
 
 
-def models(tags: Iterable[TagInfo]) -> dict[str, ModelView]:
+def model_views(tags: Iterable[TagInfo]) -> dict[str, ModelView]:
     """Every model the annotated registry tags name, by full name, in GTO's order."""
     tags = tuple(tags)
     parsed = [(t, p) for t in tags if t.annotated and (p := parse_tag(t.name)) is not None]
@@ -48,7 +50,7 @@ def used_stages(views: Iterable[ModelView]) -> list[str]:
     return sorted({stage for view in views for stage in view.holders})
 
 
-def registry(views: dict[str, ModelView], stages: list[str]) -> dict[str, Any]:
+def show_answer(views: dict[str, ModelView], stages: list[str]) -> dict[str, Any]:
     """`gto show --json`: each active model's latest version and what each stage holds."""
     return {
         name: {
@@ -62,7 +64,7 @@ def registry(views: dict[str, ModelView], stages: list[str]) -> dict[str, Any]:
     }
 
 
-def history(views: dict[str, ModelView], model: str = "") -> list[dict[str, Any]]:
+def history_answer(views: dict[str, ModelView], model: str = "") -> list[dict[str, Any]]:
     """`gto history [MODEL] --json`: every event, newest first, ties by GTO's priority."""
     events = [
         (record, _event(name, view, record))
@@ -90,7 +92,7 @@ def _event(name: str, view: ModelView, record: Record) -> dict[str, Any]:
     }
 
 
-def dumps(value: Any) -> str:
+def gto_json(value: Any) -> str:
     """As gto prints `--json` (`json.dumps(..., indent=4)`)."""
     return json.dumps(value, indent=4)
 
@@ -98,7 +100,7 @@ def dumps(value: Any) -> str:
 # -- one model, for a deploy job ---------------------------------------------------------------
 
 
-def chosen(
+def chosen_version(
     view: ModelView, *, stage: str = "", version: str = "", declared: bool = False
 ) -> tuple[TagInfo | None, GtoVersion | None]:
     """The registration tag of the version a deploy job asked for (None when there is none:

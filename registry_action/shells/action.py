@@ -14,14 +14,18 @@ from dataclasses import dataclass
 
 import github_action_utils as gha
 
-from . import wording
-from .backend import BOT, Tagger, check_commit
-from .backends.github import GitHubBackend
-from .errors import BackendError, InvalidInput, RegistryError
-from .grammar import ModelName, check_stage
-from .images import parse_images
-from .outputs import empty_outputs, outputs
-from .request import Command, Request
+from registry_action.backends.github.backend import GitHubBackend
+from registry_action.commands import read, write
+from registry_action.commands.pushed_tag import describe
+from registry_action.core.errors import BackendError, InvalidInput, RegistryError
+from registry_action.core.grammar import ModelName, check_stage, ref_tag
+from registry_action.core.images import parse_images
+from registry_action.core.outputs import empty_outputs, outputs
+from registry_action.core.repository import BOT, Tagger, utc_iso
+from registry_action.decide import reading
+from registry_action.decide.request import Command, Request, check_commit
+from registry_action.shells import messages as wording
+from registry_action.shells import spellings
 
 _REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
 _WORKFLOW = re.compile(r"[0-9]+|[A-Za-z0-9._-]+\.ya?ml")
@@ -109,12 +113,10 @@ def _backend(inputs: Inputs, env: Mapping[str, str]) -> GitHubBackend:
 
 def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
     def handle(inputs: Inputs, env: Mapping[str, str]) -> Report:
-        from .backends import utc_iso
-        from .write import run
 
         own = env.get("GITHUB_SHA", "")  # the workflow's own commit is trusted as it is
         commit = inputs.get("commit") or own
-        request = Request.parse(
+        request = Request.from_inputs(
             command,
             model=inputs.get("model"),
             commit=commit,
@@ -139,7 +141,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
                 "empty.",
             )
         backend = _backend(inputs, env)
-        result = run(backend, request, now=utc_iso(time.time()), dry_run=dry_run)
+        result = write.run(backend, request, now=utc_iso(time.time()), dry_run=dry_run)
         facts = result.facts
         out = outputs(facts, images=images)
         planned = dry_run and result.plan.create
@@ -181,15 +183,14 @@ def _tagger(inputs: Inputs, env: Mapping[str, str]) -> Tagger:
 
 
 def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
-    from .parse import parse, tag_of
 
     ref = inputs.get("ref") or env.get("GITHUB_REF", "")
-    tag = tag_of(ref)
+    tag = ref_tag(ref)
     images = parse_images(inputs.get("images"), tag.model if tag else None)
     backend = _backend(inputs, env)
     if tag is None:
         return Report(empty_outputs(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
-    facts = parse(backend, tag)
+    facts = describe(backend, tag)
     if facts is None:
         return Report(
             empty_outputs(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
@@ -203,15 +204,14 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
 
 
 def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
-    from . import lookup, show
 
     name, backend = inputs.get("model"), _backend(inputs, env)
     if not name:
-        found = lookup.registry(backend)
+        found = read.registry(backend)
         rows = found.json
-        events = show.history(found.views)
+        events = reading.history_answer(found.views)
         summary = wording.registry_summary(rows, found.stages, events, found.web_url)
-        return Report({"registry": show.dumps(rows)}, f"{len(rows)} models.", summary)
+        return Report({"registry": reading.gto_json(rows)}, f"{len(rows)} models.", summary)
     model = ModelName.parse(name)
     images = parse_images(inputs.get("images"), model)
     stage = check_stage(inputs.get("stage")) if inputs.get("stage") else ""
@@ -219,7 +219,7 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
     if stage and version:
         raise InvalidInput("show takes a stage or a version, not both.", "Set one of them.")
     commit = check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
-    chosen = lookup.deployable(backend, model, commit, stage=stage, version=version)
+    chosen = read.deployable(backend, model, commit, stage=stage, version=version)
     out = chosen.outputs(images)
     notice = wording.shown(model.full, out)
     if chosen.facts is None:
@@ -229,14 +229,13 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
 
 
 def _history(inputs: Inputs, env: Mapping[str, str]) -> Report:
-    from . import lookup, show
 
     name, backend = inputs.get("model"), _backend(inputs, env)
     model = ModelName.parse(name) if name else None
     commit = check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
-    events = lookup.history(backend, model, commit)
+    events = read.history(backend, model, commit)
     summary = wording.history_summary(events, name)
-    return Report({"history": show.dumps(events)}, f"{len(events)} events.", summary)
+    return Report({"history": reading.gto_json(events)}, f"{len(events)} events.", summary)
 
 
 COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
@@ -258,7 +257,7 @@ def _redact(text: str, token: str) -> str:
 def _refuse(
     err: RegistryError, token: str, title: str = "", note: str = "Nothing was created."
 ) -> None:
-    title, message = title or err.title, _redact(str(err), token)
+    title, message = title or err.title, _redact(err.render(spellings.ACTION), token)
     gha.error(message, title=title, file=err.file or None, line=err.line)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         gha.append_job_summary(wording.refusal(title, message, note))

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from .annotations import annotation_for
-from .backend import Backend, TagInfo
-from .errors import CommitNotFound
-from .grammar import RegistryTag, parse_tag
-from .outputs import Facts, facts
-from .view import ModelView
+from registry_action.backends.base import Backend
+from registry_action.core.dvc_yaml import annotation_for
+from registry_action.core.errors import CommitNotFound
+from registry_action.core.grammar import RegistryTag
+from registry_action.core.model_view import ModelView
+from registry_action.core.outputs import Facts, facts
+from registry_action.core.repository import TagInfo
 
 
-def tag_of(ref: str) -> RegistryTag | None:
-    """The registry tag a ref names (`refs/tags/X` or `X`); None for branches and other tags."""
-    ref = ref.strip()
-    if ref.startswith("refs/"):
-        if not ref.startswith("refs/tags/"):
-            return None
-        ref = ref[len("refs/tags/") :]
-    return parse_tag(ref)
-
-
-def parse(backend: Backend, tag: RegistryTag) -> Facts | None:
+def describe(backend: Backend, tag: RegistryTag) -> Facts | None:
     """One read: the tag peeled to its commit, the model's versions, dvc.yaml there.
 
     None when the tag is lightweight (GTO ignores those).
@@ -30,7 +21,7 @@ def parse(backend: Backend, tag: RegistryTag) -> Facts | None:
     if not snapshot.commit:
         raise CommitNotFound(
             f"Tag {tag.tag} was not found in the repository.",
-            "It may have been deleted since the push; check the ref input.",
+            "It may have been deleted since the push; check {ref}.",
         )
     if not snapshot.tag_sha:
         return None

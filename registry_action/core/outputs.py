@@ -8,13 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .annotations import Annotation
-from .backend import TagInfo
-from .docker import docker_tag, docker_tags, image_name
-from .grammar import Event, ModelName, RegistryTag, parse_tag
-from .images import annotation_lines, image_names, label_lines, oci_labels, references
-from .versions import Version
-from .view import ModelView, RegisteredVersion
+from registry_action.core.docker import docker_tag, docker_tags, image_name
+from registry_action.core.dvc_yaml import Annotation
+from registry_action.core.grammar import Event, ModelName, RegistryTag, parse_tag
+from registry_action.core.images import (
+    annotation_lines,
+    image_names,
+    label_lines,
+    oci_labels,
+    references,
+)
+from registry_action.core.model_view import ModelView, RegisteredVersion
+from registry_action.core.repository import TagInfo
+from registry_action.core.versions import Version
 
 
 @dataclass(frozen=True)

@@ -12,21 +12,26 @@ import os
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import wording
-from .backend import BOT, Backend, Tagger
-from .backends import utc_iso
-from .errors import InvalidInput, RegistryError
-from .grammar import ModelName, check_stage
-from .images import parse_images
-from .outputs import Facts, outputs, typed
-from .request import STAGED, Command, Request
+from registry_action.backends.base import Backend
+from registry_action.backends.git import GitBackend
+from registry_action.commands import read
+from registry_action.commands.pushed_tag import describe
+from registry_action.commands.write import run
+from registry_action.core.errors import InvalidInput, RegistryError
+from registry_action.core.grammar import ModelName, check_stage, ref_tag
+from registry_action.core.images import parse_images
+from registry_action.core.outputs import Facts, outputs, typed
+from registry_action.core.repository import BOT, Tagger, utc_iso
+from registry_action.decide import reading
+from registry_action.decide.request import STAGED, Command, Request
+from registry_action.shells import demo, spellings
+from registry_action.shells import messages as wording
 
 HELP = {
     Command.REGISTER: "register a model version (bump the latest, or give --version)",
@@ -187,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            return _demo(args.dir)
+            return demo.run(args.dir, main)
         backend, tagger = _backend(args)
         if args.command == "parse":
             return _parse(args, backend)
@@ -197,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _history_command(args, backend)
         return _write(args, backend, tagger)
     except RegistryError as err:
-        print(f"error: {err.title}: {err.render('cli')}", file=sys.stderr)
+        print(f"error: {err.title}: {err.render(spellings.CLI)}", file=sys.stderr)
         return 1
 
 
@@ -209,18 +214,16 @@ def _backend(args: argparse.Namespace) -> tuple[Backend, Tagger]:
                 f"--github {args.github} needs a token, and GITHUB_TOKEN is not set.",
                 "Set GITHUB_TOKEN, e.g. GITHUB_TOKEN=$(gh auth token).",
             )
-        from .backends.github import GitHubBackend
+        from registry_action.backends.github.backend import GitHubBackend
 
         return GitHubBackend.from_env(args.github, token, os.environ), BOT
-    from .backends.git import GitBackend
 
     return GitBackend(args.repo), _git_tagger(args.repo)
 
 
 def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
-    from .write import run
 
-    request = Request.parse(
+    request = Request.from_inputs(
         args.command,
         model=args.model,
         commit=args.commit,
@@ -258,7 +261,6 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
 
 
 def _push(args: argparse.Namespace, backend: Backend, tags: list[str]) -> int:
-    from .backends.git import GitBackend
 
     assert isinstance(backend, GitBackend)
     for tag in tags:
@@ -269,16 +271,15 @@ def _push(args: argparse.Namespace, backend: Backend, tags: list[str]) -> int:
 
 
 def _parse(args: argparse.Namespace, backend: Backend) -> int:
-    from .parse import parse, tag_of
 
-    tag = tag_of(args.tag)
+    tag = ref_tag(args.tag)
     if tag is None:
         raise InvalidInput(
             f"{args.tag!r} is not a registry tag.",
             "Give a tag such as churn@v1.2.0, churn#prod#3 or cv=churn@v1.0.0.",
         )
     images = parse_images(args.images, tag.model)
-    facts: Facts | None = parse(backend, tag)
+    facts: Facts | None = describe(backend, tag)
     if facts is None:
         print(f"{tag.tag} is a lightweight tag, which GTO ignores.")
         return 0
@@ -288,20 +289,19 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
 
 
 def _show_command(args: argparse.Namespace, backend: Backend) -> int:
-    from . import lookup, show
 
     if not args.model:
-        found = lookup.registry(backend)
+        found = read.registry(backend)
         rows = found.json
         if args.json:
-            print(show.dumps(rows))  # exactly gto show --json
+            print(reading.gto_json(rows))  # exactly gto show --json
         else:
             print(wording.text_table(wording.registry_table(rows, found.stages)))
         return 0
     model = ModelName.parse(args.model)
     images = parse_images(args.images, model)
     stage = check_stage(args.stage) if args.stage else ""
-    chosen = lookup.deployable(backend, model, "HEAD", stage=stage, version=args.version)
+    chosen = read.deployable(backend, model, "HEAD", stage=stage, version=args.version)
     values = chosen.outputs(images)
     if not _show(args, values):
         print(wording.shown(model.full, values, short=True))
@@ -309,12 +309,11 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
 
 
 def _history_command(args: argparse.Namespace, backend: Backend) -> int:
-    from . import lookup, show
 
     model = ModelName.parse(args.model) if args.model else None
-    events = lookup.history(backend, model, "HEAD")
+    events = read.history(backend, model, "HEAD")
     if args.json:
-        print(show.dumps(events))  # exactly gto history --json
+        print(reading.gto_json(events))  # exactly gto history --json
     elif events:
         print(wording.text_table(wording.history_table(events)))
     return 0
@@ -340,56 +339,6 @@ def _git_tagger(repo: str) -> Tagger:
     name, _, rest = done.stdout.partition(" <")
     email = rest.partition(">")[0]
     return Tagger(name.strip(), email) if done.returncode == 0 and name.strip() else BOT
-
-
-DEMO_DVC_YAML = """\
-artifacts:
-  churn:
-    path: models/churn.pkl
-    type: model
-    desc: Customer churn classifier
-    labels: [tabular, churn]
-"""
-
-
-def _demo(folder: Path | None) -> int:
-    """Make a repository with a declared model, register two versions, show the outputs."""
-    if folder is not None and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise InvalidInput(
-            f"{folder} exists and is not empty: demo makes a repository of its own there.",
-            "Give a new or empty folder with --dir, or leave --dir out for a temp folder.",
-        )
-    root = folder or Path(tempfile.mkdtemp(prefix="registry-action-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-
-    git("init", "-q", "-b", "main")
-    git("config", "user.name", "Demo User")
-    git("config", "user.email", "demo@example.com")
-    (root / "dvc.yaml").write_text(DEMO_DVC_YAML)
-    git("add", "dvc.yaml")
-    git("commit", "-q", "-m", "Declare the churn model")
-    print(f"# a new repository: {root}")
-    steps = (
-        ["register", "churn", "--repo", str(root)],
-        ["register", "churn", "--repo", str(root), "--outputs"],
-    )
-    for step, argv in enumerate(steps):
-        if step:
-            (root / "train.log").write_text("retrained\n")
-            git("add", "train.log")
-            git("commit", "-q", "-m", "Retrain")
-        print(f"\n$ registry-action {' '.join(shlex.quote(a) for a in argv)}")
-        sys.stdout.flush()
-        if code := main(argv):
-            return code
-    tags = subprocess.run(
-        ["git", "-C", str(root), "tag", "-n1", "--list"], capture_output=True, text=True
-    )
-    print(f"\n$ git tag -n1\n{tags.stdout}", end="")
-    return 0
 
 
 if __name__ == "__main__":

@@ -8,24 +8,14 @@ register, the lifecycle commands and `parse` agree on what "latest", "in a stage
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
-from .backend import TagInfo
-from .grammar import Event, ModelName, RegistryTag, parse_tag
-from .versions import Version
-
-
-@dataclass(frozen=True)
-class Record:
-    """One event: an annotated registry tag of the model, parsed."""
-
-    tag: TagInfo
-    parsed: RegistryTag
-
-    @property
-    def event(self) -> Event:
-        return self.parsed.event
+from registry_action.core import gto_order
+from registry_action.core.grammar import Event, ModelName, RegistryTag, parse_tag
+from registry_action.core.gto_order import GtoVersion, Record, newest_first
+from registry_action.core.repository import TagInfo
+from registry_action.core.versions import Version
 
 
 @dataclass(frozen=True)
@@ -44,15 +34,6 @@ class StageState:
     stage: str
     tag: TagInfo
     assigned: bool
-
-
-def _newest_first(records: Iterable[Record]) -> list[Record]:
-    """GTO's `get_events()`: a stable sort by tagger date, reversed.
-
-    So within one second the record that comes *last* in the input comes first; callers
-    build the input in GTO's order for that to match its tie-breaks exactly.
-    """
-    return sorted(records, key=lambda r: r.tag.date)[::-1]
 
 
 @dataclass(frozen=True)
@@ -114,9 +95,7 @@ class ModelView:
             active = bool(spellings) and (gone is None or spellings[-1].tag.date > gone.tag.date)
             # The tag that names the version: GTO's plain spelling, else Studio's lowest `#N`;
             # with only a deregistration left, that tag still holds the name.
-            counted = min(spellings, key=_counter, default=gone)
-            assert counted is not None
-            anchor = counted.tag
+            anchor = (min(spellings, key=_counter) if spellings else deregistrations[text]).tag
             result[text] = RegisteredVersion(Version.parse(text), anchor.commit, anchor, active)
         return result
 
@@ -167,39 +146,21 @@ class ModelView:
                 unassignments.setdefault(key, []).append(record)
         states = {}
         for key in assignments.keys() | unassignments.keys():
-            newest = _newest_first(assignments.get(key, []) + unassignments.get(key, []))[0]
+            newest = newest_first(assignments.get(key, []) + unassignments.get(key, []))[0]
             states[key] = StageState(*key, newest.tag, newest.event is Event.ASSIGNMENT)
         return states
 
-    # -- events, as GTO's objects hold them ------------------------------------------------
+    # -- events, as GTO's objects hold them (core.gto_order) --------------------------------
 
     @cached_property
     def gto_versions(self) -> list[GtoVersion]:
-        """GTO's `Artifact.versions`: one per version and commit, in the order GTO first
-        meets them (it indexes registrations and deregistrations, then stage tags); a stage
-        tag on a commit with no registered version is a version of its own, named by the
-        commit (`gto.tag.index_tag`, `Artifact.find_version`)."""
-        versions: dict[object, GtoVersion] = {}
-        for record in self.records:
-            if record.event in (Event.REGISTRATION, Event.DEREGISTRATION):
-                key = (record.parsed.version, record.tag.commit)
-                found = versions.setdefault(key, GtoVersion(*key))
-                found.direct.append(record)
-        for record in self.records:
-            if record.event in (Event.ASSIGNMENT, Event.UNASSIGNMENT):
-                commit = record.tag.commit
-                owner = next((v for v in versions.values() if v.commit == commit), None)
-                if owner is None:
-                    owner = versions.setdefault(object(), GtoVersion(commit, commit))
-                owner.staged.setdefault(record.parsed.stage, []).append(record)
-        return list(versions.values())
+        """GTO's `Artifact.versions` of this model."""
+        return gto_order.gto_versions(self.records)
 
     @cached_property
     def events(self) -> list[Record]:
-        """Every event, newest first, tie-breaks included, as GTO's `Artifact.get_events()`:
-        deprecations, then each version's events newest first, all sorted by date."""
-        deprecations = [r for r in self.records if r.event is Event.DEPRECATION]
-        return _newest_first(deprecations + [e for v in self.gto_versions for e in v.events])
+        """Every event, newest first, as GTO's `Artifact.get_events()`."""
+        return gto_order.events(self.records, self.gto_versions)
 
     @property
     def newest(self) -> Record | None:
@@ -227,65 +188,8 @@ class ModelView:
 
     @cached_property
     def holders(self) -> dict[str, GtoVersion]:
-        """Which version each stage holds now, as `gto show` says (`Artifact.get_vstages`
-        with one version a stage, newest first): among the active versions (newest first),
-        their active stages (oldest first), the most recently assigned."""
-        versions = sorted((v for v in self.gto_versions if v.active), key=lambda v: v.created)
-        held = [(v, stage) for v in versions[::-1] for stage in v.active_stages]
-        held = sorted(held, key=lambda pair: pair[0].stage_events(pair[1])[0].tag.date)[::-1]
-        holders: dict[str, GtoVersion] = {}
-        for version, stage in held:
-            holders.setdefault(stage, version)
-        return holders
-
-
-@dataclass
-class GtoVersion:
-    """GTO's `Version` of a model: its direct events and, by stage, its stage events, each
-    in the order GTO indexed them."""
-
-    name: str  # the version, or the commit's sha for a bare commit's stage tag
-    commit: str
-    direct: list[Record] = field(default_factory=list)  # registrations, deregistrations
-    staged: dict[str, list[Record]] = field(default_factory=dict)
-
-    def stage_events(self, stage: str) -> list[Record]:
-        """`VStage.get_events()`: assignments, then unassignments, newest first."""
-        events = self.staged[stage]
-        assigned = [r for r in events if r.event is Event.ASSIGNMENT]
-        return _newest_first(assigned + [r for r in events if r.event is Event.UNASSIGNMENT])
-
-    @property
-    def events(self) -> list[Record]:
-        """`Version.get_events()`: registrations, deregistrations, then each stage's events."""
-        regs = [r for r in self.direct if r.event is Event.REGISTRATION]
-        deregs = [r for r in self.direct if r.event is Event.DEREGISTRATION]
-        return _newest_first(regs + deregs + [e for s in self.staged for e in self.stage_events(s)])
-
-    @property
-    def registered(self) -> bool:
-        return any(r.event is Event.REGISTRATION for r in self.direct)
-
-    @property
-    def active(self) -> bool:
-        """`Version.is_active`: the newest direct event registers; else any stage event."""
-        regs = [r for r in self.direct if r.event is Event.REGISTRATION]
-        deregs = [r for r in self.direct if r.event is Event.DEREGISTRATION]
-        direct = _newest_first(regs + deregs)
-        return direct[0].event is Event.REGISTRATION if direct else bool(self.staged)
-
-    @property
-    def created(self) -> str:
-        """`created_at`: the newest registration, else the newest stage event."""
-        regs = _newest_first(r for r in self.direct if r.event is Event.REGISTRATION)
-        events = regs or _newest_first(e for st in self.staged for e in self.stage_events(st))
-        return events[0].tag.date if events else ""
-
-    @property
-    def active_stages(self) -> list[str]:
-        """`get_vstages(ascending=True)`: stages whose newest event assigns, oldest first."""
-        active = [s for s in self.staged if self.stage_events(s)[0].event is Event.ASSIGNMENT]
-        return sorted(active, key=lambda s: self.stage_events(s)[0].tag.date)
+        """Which version each stage holds now, as `gto show` says."""
+        return gto_order.holders(self.gto_versions)
 
 
 def _counter(record: Record) -> int:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import InvalidName, InvalidStage
+from registry_action.core.errors import InvalidName, InvalidStage
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
 DIRNAME = r"[a-zA-Z0-9\-_./]+"
@@ -148,6 +148,16 @@ def parse_tag(tag: str) -> RegistryTag | None:
                 counter=int(counter) if counter is not None else None,
             )
     return None
+
+
+def ref_tag(ref: str) -> RegistryTag | None:
+    """The registry tag a ref names (`refs/tags/X` or `X`); None for branches and other tags."""
+    ref = ref.strip()
+    if ref.startswith("refs/"):
+        if not ref.startswith("refs/tags/"):
+            return None
+        ref = ref[len("refs/tags/") :]
+    return parse_tag(ref)
 
 
 def format_tag(

@@ -9,8 +9,8 @@ from functools import total_ordering
 
 import semver
 
-from .errors import InvalidInput, InvalidVersion
-from .grammar import VERSION
+from registry_action.core.errors import InvalidInput, InvalidVersion
+from registry_action.core.grammar import VERSION
 
 _VERSION_RE = re.compile(VERSION)
 

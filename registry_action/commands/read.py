@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import show
-from .annotations import declared_models, model_annotation
-from .backend import Backend
-from .config import config_stages
-from .errors import AnnotationError
-from .grammar import ModelName
-from .outputs import Facts, empty_outputs, facts, outputs
-from .view import ModelView
+from registry_action.backends.base import Backend
+from registry_action.core.dvc_yaml import declared_models, model_annotation
+from registry_action.core.errors import AnnotationError
+from registry_action.core.grammar import ModelName
+from registry_action.core.gto_config import config_stages
+from registry_action.core.model_view import ModelView
+from registry_action.core.outputs import Facts, empty_outputs, facts, outputs
+from registry_action.decide import reading
 
 
 @dataclass(frozen=True)
@@ -28,24 +28,24 @@ class Registry:
 
     @property
     def json(self) -> dict[str, Any]:
-        return show.registry(self.views, self.stages)
+        return reading.show_answer(self.views, self.stages)
 
 
 def registry(backend: Backend) -> Registry:
     """Every model, and the stages `gto show` lists: `.gto`'s, else those in use."""
     snapshot = backend.read_registry()
-    views = show.models(snapshot.tags)
+    views = reading.model_views(snapshot.tags)
     stages = config_stages(snapshot.config) if snapshot.config is not None else None
-    listed = list(stages) if stages is not None else show.used_stages(views.values())
+    listed = list(stages) if stages is not None else reading.used_stages(views.values())
     return Registry(views, listed, snapshot.web_url)
 
 
 def history(backend: Backend, model: ModelName | None, commit: str) -> list[dict[str, Any]]:
     """`gto history [MODEL]`: one model's tags are enough for one model's history."""
     if model is None:
-        return show.history(registry(backend).views)
+        return reading.history_answer(registry(backend).views)
     snapshot = backend.read(model, commit, stages=True)
-    return show.history({model.full: ModelView.of(model, snapshot.tags)}, model.full)
+    return reading.history_answer({model.full: ModelView.of(model, snapshot.tags)}, model.full)
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,10 @@ def deployable(
 ) -> Deployable:
     snapshot = backend.read(model, commit, stages=True)
     view = ModelView.of(model, snapshot.tags)
-    tag, holder = show.chosen(
+    tag, holder = reading.chosen_version(
         view, stage=stage, version=version, declared=_declared(model, snapshot.annotation)
     )
-    previous = show.stage_previous(view, stage, holder) if stage else ""
+    previous = reading.stage_previous(view, stage, holder) if stage else ""
     if tag is None:
         return Deployable(model, None, stage, previous)
     text = snapshot.annotation

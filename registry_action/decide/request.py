@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .backend import Tagger, check_commit, check_message
-from .errors import InvalidInput, StageError
-from .grammar import Event, ModelName, check_stage, format_tag, is_valid_ref
-from .versions import Bump, Version
+from registry_action.core.errors import InvalidInput, StageError
+from registry_action.core.grammar import Event, ModelName, check_stage, format_tag, is_valid_ref
+from registry_action.core.gto_config import CONFIG_FILE
+from registry_action.core.repository import Tagger
+from registry_action.core.versions import Bump, Version
+
+# What a revision may not hold: whitespace and control characters, `REV:path` (a file, not a
+# commit), ranges, `^{type}` peeling. Everything else git or GitHub resolves, or answers
+# "not found" for.
+_NOT_A_REVISION = re.compile(r"[\s\x00-\x1f\x7f:\\]|\.\.|\^\{")
+_IDENT_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f]")
 
 
 class Command(StrEnum):
@@ -39,7 +47,7 @@ class Request:
     trusted: bool = False  # the commit is the workflow's own (GITHUB_SHA): no reachability check
 
     @classmethod
-    def parse(
+    def from_inputs(
         cls,
         command: str = Command.REGISTER,
         *,
@@ -96,7 +104,7 @@ class Request:
             trusted=trusted,
         )
         if allowed is not None:
-            check_allowed(request.stage, allowed, "{stages}")  # before any request
+            check_allowed(request.stage, allowed)  # before any request
         return request
 
 
@@ -106,12 +114,58 @@ def parse_stages(text: str) -> tuple[str, ...]:
     return tuple(check_stage(name) for name in names if name)
 
 
-def check_allowed(stage: str, allowed: tuple[str, ...], source: str, file: str = "") -> None:
-    """Refuse a stage the allow-list (`source`: the stages input, or `.gto`) does not name."""
+def check_allowed(stage: str, allowed: tuple[str, ...], config: str = "") -> None:
+    """Refuse a stage the allow-list does not name: the stages input's, or (`config`, e.g.
+    `.gto at SHA`) the one GTO's config file sets."""
     if stage not in allowed:
         listing = ", ".join(allowed) if allowed else "none"
         raise StageError(
-            f"Stage {stage!r} is not one of the stages {source} allows: {listing}.",
-            "Use one of them, or add the stage there.",
-            file=file,
+            f"Stage {stage!r} is not one of the allowed stages: {listing}.",
+            "Use one of them, or add the stage to {config}."
+            if config
+            else "Use one of them, or add the stage to {stages}.",
+            file=CONFIG_FILE if config else "",
+            values={"config": config},
         )
+
+
+def check_message(message: str, tagger: Tagger) -> None:
+    """A tag message and tagger git can write, and GitHub's JSON can carry."""
+    if "\x00" in message:
+        raise InvalidInput("The message holds a NUL character.", "Remove it.")
+    if not _utf8(message):
+        # The runner passes an input's bytes as they are; Python keeps invalid UTF-8 as
+        # lone surrogates, which no JSON body (and no gto reading the tag) can take.
+        raise InvalidInput(
+            "The message is not valid UTF-8 text.",
+            "Write the message in UTF-8 (check the encoding of the file or variable it comes "
+            "from).",
+        )
+    for part in (tagger.name, tagger.email):
+        if not _utf8(part):
+            raise InvalidInput("The tagger is not valid UTF-8 text.", "Set {tagger} in UTF-8.")
+        if not part or _IDENT_FORBIDDEN.search(part):
+            raise InvalidInput(
+                f"Tagger {tagger.name!r} <{tagger.email}> is not a valid git identity.",
+                "Set {tagger} without '<', '>' or control characters.",
+            )
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_commit(ref: str) -> str:
+    """A commit input: a sha, a branch or tag, or a revision git understands (`HEAD~1`,
+    `main^`), never one git could read as an option or as a path inside a commit."""
+    ref = ref.strip()
+    if ref and not ref.startswith("-") and not _NOT_A_REVISION.search(ref):
+        return ref
+    raise InvalidInput(
+        f"Commit {ref!r} is not a commit sha, branch, tag or revision.",
+        "Give a full or short sha, a branch, a tag or a revision, e.g. {commit_example}.",
+    )

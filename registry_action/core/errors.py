@@ -1,52 +1,25 @@
 """Errors that carry the message a user sees.
 
-Every refusal is one of these: `title` is the annotation title, `str(err)` says what
-is wrong and what to do. Anything else escaping the core is a bug.
+Every refusal is one of these: `title` is the annotation title, `render(words)` says what
+is wrong and what to do in a shell's words. Anything else escaping the core is a bug.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-# One source of wording, two spellings: a message or hint names what to change as `{key}`,
-# and each shell spells it in its own words (the action's inputs and a workflow's remedies,
-# or the command line's flags).
-SPELLINGS: dict[str, dict[str, str]] = {
-    "action": {
-        "force": "set force: true",
-        "no_annotation": "set require-annotation: false",
-        "stage_example": "set stage, e.g. stage: prod",
-        "stages": "the stages input",
-        "tagger": "tagger-name and tagger-email",
-        "commit_example": "${{ github.sha }}, main or v1.0.0",
-        "serialize": "Serialize registry changes of one model with a `concurrency:` group, "
-        "then re-run the job.",
-        "later": "re-run the job later",
-        "token": "the default ${{ github.token }}, or a GitHub App token",
-        "repository": "the repository input (owner/name)",
-        "images": "the images input",
-    },
-    "cli": {
-        "force": "pass --force",
-        "no_annotation": "pass --no-require-annotation",
-        "stage_example": "pass --stage, e.g. --stage prod",
-        "stages": "--stages",
-        "tagger": "the clone's user.name and user.email (git config)",
-        "commit_example": "HEAD~1, main or v1.0.0",
-        "serialize": "Run it again once the other writers are done.",
-        "later": "try again later",
-        "token": "a valid GITHUB_TOKEN (e.g. from `gh auth token`)",
-        "repository": "--github OWNER/REPO",
-        "images": "--images",
-    },
-}
+# A hint names what to change as `{key}`; each shell spells the keys in its own words
+# (shells/spellings.py: the action's inputs, or the command line's flags). Values from the
+# user go in `values`, never into the template text, so they are put in after the template
+# is worded and are never read as keys.
 _KEY = re.compile(r"\{(\w+)\}")
 
 
-def spell(text: str, shell: str = "action") -> str:
-    """`text` with each `{key}` of SPELLINGS in `shell`'s words (other braces untouched)."""
-    words = SPELLINGS[shell]
-    return _KEY.sub(lambda m: words.get(m[1], m[0]), text)
+def fill(template: str, words: Mapping[str, str]) -> str:
+    """`template` with each `{key}` that `words` names replaced, in one pass (what is put in
+    is never scanned again; other braces stay as they are)."""
+    return _KEY.sub(lambda m: words.get(m[1], m[0]), template)
 
 
 class RegistryError(Exception):
@@ -54,16 +27,26 @@ class RegistryError(Exception):
 
     title = "Registration refused"
 
-    def __init__(self, message: str, hint: str = "", *, file: str = "", line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        file: str = "",
+        line: int | None = None,
+        values: Mapping[str, str] | None = None,
+    ):
         super().__init__(message)
-        self.message = message
-        self.hint = hint
+        self.message = message  # plain text: never worded by a shell
+        self.hint = hint  # a template: `{key}`s for the shell's words and for `values`
+        self.values = dict(values or {})
         self.file = file  # repository path the error is about, for the annotation
         self.line = line
 
-    def render(self, shell: str = "action") -> str:
-        """What is wrong and what to do, in `shell`'s words."""
-        return spell(f"{self.message} {self.hint}".strip(), shell)
+    def render(self, words: Mapping[str, str] | None = None) -> str:
+        """What is wrong and what to do, the hint in a shell's `words`."""
+        hint = fill(self.hint, {**(words or {}), **self.values})
+        return f"{self.message} {hint}".strip()
 
     def __str__(self) -> str:
         return self.render()

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .annotations import model_annotation
-from .backend import CONFIG_FILE, TagInfo
-from .config import config_stages
-from .errors import ModelNotFound, SeveralVersions, StageNotAssigned, VersionNotFound
-from .grammar import Event, format_tag
-from .register import register
-from .request import STAGED, Command, Request, check_allowed
-from .view import RegisteredVersion
-from .write import Plan, State
+from registry_action.core.dvc_yaml import model_annotation
+from registry_action.core.errors import (
+    ModelNotFound,
+    SeveralVersions,
+    StageNotAssigned,
+    VersionNotFound,
+)
+from registry_action.core.grammar import Event, format_tag
+from registry_action.core.gto_config import CONFIG_FILE, config_stages
+from registry_action.core.model_view import RegisteredVersion
+from registry_action.core.repository import TagInfo
+from registry_action.decide.plan import Plan, State
+from registry_action.decide.register import register
+from registry_action.decide.request import STAGED, Command, Request, check_allowed
 
 
 def assign(request: Request, state: State) -> Plan:
@@ -107,7 +112,7 @@ def _check_stage(request: Request, state: State) -> None:
         allowed = config_stages(config)
         if allowed is not None:
             where = f"{CONFIG_FILE} at {state.snapshot.commit}"
-            check_allowed(request.stage, allowed, where, file=CONFIG_FILE)
+            check_allowed(request.stage, allowed, where)
 
 
 def _target(request: Request, state: State) -> tuple[str, RegisteredVersion | None]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .annotations import load_yaml
-from .backend import CONFIG_FILE
-from .errors import AnnotationError, ConfigError, InvalidInput
-from .grammar import check_stage
+from registry_action.core.dvc_yaml import load_yaml
+from registry_action.core.errors import AnnotationError, ConfigError, InvalidInput
+from registry_action.core.grammar import check_stage
+
+CONFIG_FILE = ".gto"  # GTO's registry config; its `stages:` list is the allowed stages
 
 
 def config_stages(text: str) -> tuple[str, ...] | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .grammar import ModelName
-from .outputs import Facts
+from registry_action.core.grammar import ModelName
+from registry_action.core.outputs import Facts
 
 HISTORY_ROWS = 20
 

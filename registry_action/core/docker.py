@@ -13,8 +13,8 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from .grammar import ModelName
-from .versions import Version
+from registry_action.core.grammar import ModelName
+from registry_action.core.versions import Version
 
 # Docker's reference grammar, from distribution/reference (reference.go and regexp.go at
 # github.com/distribution/reference/blob/00a09fa3799203fc887e667b0d82142ee831939a):

@@ -17,17 +17,17 @@ import github
 import requests
 from github import Auth, GithubException
 
-from ..annotations import NOT_TEXT, TOO_LARGE
-from ..backend import CONFIG_FILE, Snapshot, Tagger, TagInfo
-from ..errors import (
+from registry_action.core.dvc_yaml import NOT_TEXT, TOO_LARGE
+from registry_action.core.errors import (
     AuthError,
     BackendError,
     PermissionDenied,
     RepositoryNotFound,
     TagExists,
 )
-from ..grammar import ModelName, stage_prefix, tag_prefix
-from . import utc_iso
+from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
+from registry_action.core.gto_config import CONFIG_FILE
+from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
 
 API_VERSION = "2022-11-28"
 TIMEOUT = 15  # seconds, connect and read: a hung API must not hold a runner

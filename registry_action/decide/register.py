@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .annotations import model_annotation
-from .errors import VersionAlreadyRegistered, VersionExistsForCommit
-from .grammar import Event, format_tag
-from .request import Request
-from .versions import Bump, next_version
-from .write import Plan, State
+from registry_action.core.dvc_yaml import model_annotation
+from registry_action.core.errors import VersionAlreadyRegistered, VersionExistsForCommit
+from registry_action.core.grammar import Event, format_tag
+from registry_action.core.versions import Bump, next_version
+from registry_action.decide.plan import Plan, State
+from registry_action.decide.request import Request
 
 
 def register(request: Request, state: State) -> Plan:

@@ -18,8 +18,8 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node
 
-from .errors import AnnotationError
-from .grammar import ModelName
+from registry_action.core.errors import AnnotationError
+from registry_action.core.grammar import ModelName
 
 MAX_BYTES = 512 * 1024
 MAX_DEPTH = 64
@@ -222,13 +222,15 @@ def model_annotation(
     if text is None:
         raise AnnotationError(
             f"{source} does not exist at commit {commit}, so {model.full} is not declared there.",
-            f"Declare it under 'artifacts:' in {source}, or {{no_annotation}}.",
+            "Declare it under 'artifacts:' in {source}, or {no_annotation}.",
             file=source,
+            values={"source": source},
         )
     declared = sorted(declared_models(text, source))
     raise AnnotationError(
         f"Model {model.name!r} is not declared under 'artifacts:' in {source} at commit "
         f"{commit}. Declared there: {', '.join(declared) if declared else 'none'}.",
-        f"Fix the name, declare the model in {source}, or {{no_annotation}}.",
+        "Fix the name, declare the model in {source}, or {no_annotation}.",
         file=source,
+        values={"source": source},
     )

@@ -1,0 +1,45 @@
+"""The one interface through which commands meet a repository: one read, one write.
+
+Both backends (the GitHub API and a local git clone) implement `Backend`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from registry_action.core.grammar import ModelName
+from registry_action.core.repository import Snapshot, Tagger, TagInfo
+
+
+class Backend(Protocol):
+    """The two things the registry needs from a repository."""
+
+    def read(
+        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+    ) -> Snapshot:
+        """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
+
+        With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit;
+        without `tags`, no tags (the commit and its files alone).
+        """
+        ...
+
+    def read_registry(self) -> Snapshot:
+        """Every tag of the repository, and `.gto` on the default branch (`commit` empty)."""
+        ...
+
+    def reachable(self, commit: str) -> bool:
+        """Whether a branch or tag of the repository holds `commit` (a full sha).
+
+        GitHub resolves shas that only a fork of the repository has ("impostor commits"):
+        a tag on one would put code never pushed here behind a registry tag.
+        """
+        ...
+
+    def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
+        """Create annotated `tag` on `commit`; return it as a read would now show it.
+
+        Raises TagExists when the name is taken (by anyone, including a lost earlier try
+        of ours that the backend could not prove was ours).
+        """
+        ...

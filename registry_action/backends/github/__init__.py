@@ -1,0 +1,1 @@
+"""The GitHub backend: GraphQL reads and REST writes through PyGithub's requester."""

@@ -1,0 +1,1 @@
+"""The commands: the only code that calls a backend (read, decide, write)."""

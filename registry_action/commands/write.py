@@ -1,0 +1,81 @@
+"""The one write loop every write command shares: read, decide, create, and on a race again.
+
+`run` carries a decision's plan out against a `Backend`; when another writer takes the tag
+first it reads again and decides again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from registry_action.backends.base import Backend
+from registry_action.core.errors import RaceLost, TagExists
+from registry_action.core.outputs import Facts, outputs
+from registry_action.core.repository import TagInfo
+from registry_action.decide.dispatch import decide
+from registry_action.decide.plan import Plan
+from registry_action.decide.request import Command, Request
+
+ATTEMPTS = 5  # reads and writes one run may spend when racing other runs
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a run: the tag made (or planned, or found) and the step's outputs."""
+
+    plan: Plan
+    tag: TagInfo
+    created: bool
+    registration: Outcome | None = None  # the version assign registered first
+
+    @cached_property
+    def facts(self) -> Facts:
+        return self.plan.facts(self.tag, created=self.created)
+
+    @cached_property
+    def outputs(self) -> dict[str, str]:
+        return outputs(self.facts)
+
+
+def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) -> Outcome:
+    """Read, decide and (unless a dry run or a re-run) create the tag.
+
+    One read answers every decision; assigning an unregistered commit registers it first
+    from that same read. When another writer takes a tag first (the version, the counter,
+    the name), read again and decide again.
+    """
+    registration: Outcome | None = None  # once made, it stays made across attempts
+    stages = request.command is not Command.REGISTER
+    reachable: dict[str, bool] = {}  # asked at most once a commit
+    for _ in range(ATTEMPTS):
+        snapshot = backend.read(request.model, request.commit, stages=stages)
+        sha = snapshot.commit
+        if sha and not request.trusted and snapshot.reachable is not True:
+            if sha not in reachable:
+                reachable[sha] = backend.reachable(sha)
+            snapshot = replace(snapshot, reachable=reachable[sha])
+        plan = decide(request, snapshot, now)
+        try:
+            if plan.first is not None and plan.first.create and not dry_run:
+                made = _create(backend, plan.first)
+                registration = Outcome(plan.first, made, True)
+                # Now the commit holds that version; a failure from here on leaves it
+                # registered, and a re-run assigns it.
+                plan = decide(request, replace(snapshot, tags=(*snapshot.tags, made)), now)
+            elif plan.first is not None:
+                registration = Outcome(plan.first, plan.first.made, False)
+            if not plan.create or dry_run:
+                return Outcome(plan, plan.made, False, registration)
+            return Outcome(plan, _create(backend, plan), True, registration)
+        except TagExists:
+            continue
+    raise RaceLost(
+        f"Other runs kept taking the tags of {request.model.full}: gave up after "
+        f"{ATTEMPTS} attempts.",
+        "{serialize}",
+    )
+
+
+def _create(backend: Backend, plan: Plan) -> TagInfo:
+    return backend.create_tag(plan.tag, plan.commit, plan.message, plan.request.tagger)

@@ -1,0 +1,61 @@
+"""What one read of a repository returns: tags, the snapshot, the tagger, their dates.
+
+Both backends hand these values to the core; the core sees nothing else of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class Tagger:
+    name: str
+    email: str
+
+
+# The identity GitHub gives GITHUB_TOKEN's writes; the tagger when no person is known.
+BOT = Tagger("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com")
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A tag as a backend reports it, peeled to its commit."""
+
+    name: str
+    commit: str
+    annotated: bool = False  # GTO reads annotated tags only
+    sha: str = ""  # the tag object; empty for a lightweight tag, or one a dry run only plans
+    date: str = ""  # tagger date, `YYYY-MM-DDTHH:MM:SSZ`: what events are ordered by
+    # The rest of the tagger line and the message, for `history` (as gto reports them).
+    stamp: str = ""  # the tagger date in its own offset, ISO 8601 (`...+02:00`)
+    tagger: str = ""
+    email: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One read of the repository for one model at one commit."""
+
+    commit: str  # the full sha the requested ref resolves to; empty when it does not
+    annotation: str | None  # the model's dvc.yaml at that commit; None when absent
+    tags: tuple[TagInfo, ...]  # at least every tag that starts with the model's prefix
+    web_url: str = ""  # the repository's web page, for links
+    tag_sha: str = ""  # the tag object, when the ref read was an annotated tag
+    default_branch: str = ""
+    config: str | None = None  # GTO's `.gto` at that commit, when stages were read and it exists
+    reachable: bool | None = None  # on a branch or tag of the repository; None: not known yet
+
+
+def utc_iso(when: str | float) -> str:
+    """A tagger date (ISO 8601 text, or seconds since the epoch) as `YYYY-MM-DDTHH:MM:SSZ`,
+    so dates from either backend and the shell's clock compare as text."""
+    if when == "":
+        return ""
+    if isinstance(when, str):
+        moment = datetime.fromisoformat(when)
+    else:
+        moment = datetime.fromtimestamp(when, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

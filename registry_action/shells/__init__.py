@@ -1,0 +1,1 @@
+"""The shells: the GitHub Action and the command line, each speaking its own words."""
