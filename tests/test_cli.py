@@ -216,7 +216,8 @@ def test_a_failed_git_call_is_reported_in_gits_words(
 def test_github_without_a_token_is_refused_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     done = subprocess.run(
-        [sys.executable, "-m", "registry_action.shells.cli", "register", "churn", "--github", "a/b"],
+        [sys.executable, "-m", "registry_action.shells.cli", "register", "churn",
+         "--github", "a/b"],
         capture_output=True, text=True, timeout=10,
     )  # fmt: skip
     assert done.returncode == 1

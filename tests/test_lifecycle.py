@@ -387,7 +387,7 @@ def test_a_lost_counter_is_read_again_and_the_next_one_taken() -> None:
 
 def test_endless_races_give_up() -> None:
     backend = Racing(snap(*REGISTERED), losses=99)
-    with pytest.raises(RaceLost, match="{serialize}"):
+    with pytest.raises(RaceLost, match=r"\{serialize\}"):
         run(backend, req("assign", stage="prod", force=True))
     assert backend.reads == ATTEMPTS
 

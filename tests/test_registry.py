@@ -202,7 +202,7 @@ def test_lower_versions_may_be_registered_and_are_not_latest() -> None:
 
 
 def test_commit_with_an_active_version_refuses_another_unless_forced() -> None:
-    with pytest.raises(VersionExistsForCommit, match="{force}"):
+    with pytest.raises(VersionExistsForCommit, match=r"\{force\}"):
         decide(req(version="v2.0.0"), snap(tag("churn@v1.0.0", A)))
     assert decide(req(version="v2.0.0", force=True), snap(tag("churn@v1.0.0", A))).create
 
@@ -388,7 +388,7 @@ def test_the_workflows_own_commit_is_trusted_and_a_known_reachable_one_not_asked
 
 def test_gives_up_after_the_attempt_budget() -> None:
     backend = _Fixed(snap(), lose=ATTEMPTS)
-    with pytest.raises(RaceLost, match="{serialize}"):
+    with pytest.raises(RaceLost, match=r"\{serialize\}"):
         register(backend, req())
 
 
@@ -396,5 +396,5 @@ def test_gives_up_after_the_attempt_budget() -> None:
     ("name", "email"), [("", "a@b.c"), ("a\nb", "a@b.c"), ("x", "<a@b.c>"), ("x", "")]
 )
 def test_tagger_must_be_a_git_identity(name: str, email: str) -> None:
-    with pytest.raises(InvalidInput, match="{tagger}"):
+    with pytest.raises(InvalidInput, match=r"\{tagger\}"):
         req(tagger=Tagger(name, email))
