@@ -112,52 +112,65 @@ def parse_file_command(text: str | bytes) -> dict[str, str]:
     elif text.startswith("\ufeff"):
         text = text[1:]
     result: dict[str, str] = {}
-    n = len(text)
-    index = 0
-
-    def read_line() -> tuple[str | None, str | None]:
-        nonlocal index
-        if index >= n:
-            return None, None
-        start = index
-        lf = text.find("\n", index)
-        if lf < 0:
-            index = n
-            return text[start:], None
-        index = lf + 1
-        return text[start:lf], "\n"
-
-    line, _ = read_line()
+    lines = _Lines(text)
+    line, _ = lines.read()
     while line is not None:
         if line:
-            eq = line.find("=")
-            hd = line.find("<<")
-            if eq >= 0 and (hd < 0 or eq < hd):
-                key, value = line.split("=", 1)
-            elif hd >= 0 and (eq < 0 or hd < eq):
-                key, delimiter = line.split("<<", 1)
-                if not key or not delimiter:
-                    raise FileCommandError(
-                        f"Invalid format '{line}'. Name must not be empty and delimiter must "
-                        "not be empty"
-                    )
-                start = end = index
-                temp, newline = read_line()
-                while temp != delimiter:
-                    if temp is None:
-                        raise FileCommandError(
-                            f"Invalid value. Matching delimiter not found '{delimiter}'"
-                        )
-                    if newline is None:
-                        raise FileCommandError("Invalid value. EOF marker missing new line.")
-                    end = index - len(newline)
-                    temp, newline = read_line()
-                value = text[start:end] if end > start else ""
-            else:
-                raise FileCommandError(f"Invalid format '{line}'")
+            key, value = _entry(lines, line)
             result[key] = value
-        line, _ = read_line()
+        line, _ = lines.read()
     return result
+
+
+class _Lines:
+    """The file's lines one at a time, as the runner's ``StringReader.ReadLine`` gives them
+    (``\n`` ends a line; the last line may have no end), and where reading has got to."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.index = 0
+
+    def read(self) -> tuple[str | None, str | None]:
+        """The next line and the newline that ended it (None at the end of the text)."""
+        text, start = self.text, self.index
+        if start >= len(text):
+            return None, None
+        lf = text.find("\n", start)
+        if lf < 0:
+            self.index = len(text)
+            return text[start:], None
+        self.index = lf + 1
+        return text[start:lf], "\n"
+
+
+def _entry(lines: _Lines, line: str) -> tuple[str, str]:
+    """One ``NAME=VALUE`` line, or a ``NAME<<DELIM`` heredoc read on from ``lines``."""
+    eq = line.find("=")
+    hd = line.find("<<")
+    if eq >= 0 and (hd < 0 or eq < hd):
+        key, value = line.split("=", 1)
+        return key, value
+    if hd >= 0 and (eq < 0 or hd < eq):
+        return _heredoc(lines, line)
+    raise FileCommandError(f"Invalid format '{line}'")
+
+
+def _heredoc(lines: _Lines, line: str) -> tuple[str, str]:
+    key, delimiter = line.split("<<", 1)
+    if not key or not delimiter:
+        raise FileCommandError(
+            f"Invalid format '{line}'. Name must not be empty and delimiter must not be empty"
+        )
+    start = end = lines.index
+    temp, newline = lines.read()
+    while temp != delimiter:
+        if temp is None:
+            raise FileCommandError(f"Invalid value. Matching delimiter not found '{delimiter}'")
+        if newline is None:
+            raise FileCommandError("Invalid value. EOF marker missing new line.")
+        end = lines.index - len(newline)
+        temp, newline = lines.read()
+    return key, lines.text[start:end] if end > start else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,16 +527,7 @@ def run_action(
     """
     context = dict(context or {})
     github = _default_github(context.get("github") or {})
-    runner_ctx: dict[str, Any] = {
-        "os": "Linux",
-        "arch": "X64",
-        "name": "GitHub Actions 1",
-        "environment": "github-hosted",
-        "tool_cache": "/opt/hostedtoolcache",
-        "temp": "/github/runner_temp",
-        "workspace": "/home/runner/work/" + str(github.get("repository", "")).partition("/")[2],
-    }
-    runner_ctx.update(context.get("runner") or {})
+    runner_ctx = _runner_context(github, context.get("runner") or {})
     step_env: dict[str, str] = {**(context.get("env") or {}), **(env or {})}
     contexts: dict[str, Any] = {**context, "github": github, "runner": runner_ctx,
                                 "env": step_env}  # fmt: skip
@@ -534,38 +538,124 @@ def run_action(
         raise ValueError(f"{action_yml}: runs.using is {runs.get('using')!r}, not docker")
     inputs, warnings = resolve_inputs(action, with_, contexts)
 
-    tmp_root = Path(tempfile.mkdtemp(prefix="ra-runner-"))
-    temp = tmp_root / "_temp"  # the runner's _work/_temp
-    home = temp / "_github_home"
-    workflow_dir = temp / "_github_workflow"
-    file_commands = temp / "_runner_file_commands"
-    ws = Path(workspace) if workspace is not None else tmp_root / "workspace"
-    for d in (home, workflow_dir, file_commands, ws):
-        d.mkdir(parents=True, exist_ok=True)
-
-    suffix = str(uuid.uuid4())
-    files = {
-        "output": f"set_output_{suffix}",
-        "env": f"set_env_{suffix}",
-        "state": f"save_state_{suffix}",
-        "path": f"add_path_{suffix}",
-        "step_summary": f"step_summary_{suffix}",
-    }
-    for name in files.values():
-        (file_commands / name).touch()
-        os.chmod(file_commands / name, 0o666)
+    dirs = _StepDirs.make(workspace)
     event = github.pop("event", None)
-    (workflow_dir / "event.json").write_text(json.dumps(event or {}), encoding="utf-8")
-    for key, name in files.items():
+    (dirs.workflow / "event.json").write_text(json.dumps(event or {}), encoding="utf-8")
+    for key, name in dirs.files.items():
         github[key] = f"{CONTAINER_FILE_COMMANDS}/{name}"
     github["workspace"] = CONTAINER_WORKSPACE
     github["event_path"] = "/github/workflow/event.json"
 
-    # Environment, in the runner's order of precedence.
+    input_ctx = {"inputs": inputs, **contexts}
+    container_env = _container_env(step_env, inputs, runs, input_ctx, github, runner_ctx)
+    argv = [
+        *_docker_run_options(container_env, runs, network),
+        *_mounts(dirs, mount_docker_sock),
+        *extra_docker_args,
+        image,
+        *_args(runs, inputs, input_ctx),
+    ]
+    # Values go through the docker client's environment only (`-e NAME`), as the runner does.
+    proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
+    proc_env.update(container_env)
+
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(argv, env=proc_env, capture_output=True, timeout=timeout)
+    finally:
+        seconds = time.perf_counter() - t0
+
+    result = ActionResult(
+        exit_code=proc.returncode,
+        stdout=proc.stdout.decode("utf-8", errors="replace"),
+        stderr=proc.stderr.decode("utf-8", errors="replace"),
+        outputs={},
+        summary=dirs.read("step_summary"),
+        seconds=seconds,
+        output_file=dirs.read("output"),
+        env_file=dirs.read("env"),
+        state_file=dirs.read("state"),
+        path_file=dirs.read("path"),
+        env=container_env,
+        argv=argv,
+        warnings=warnings,
+    )
+    if not keep_dirs:
+        shutil.rmtree(dirs.root, ignore_errors=True)
+    _read_outputs(result, strict)
+    return result
+
+
+def _runner_context(github: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    runner_ctx: dict[str, Any] = {
+        "os": "Linux",
+        "arch": "X64",
+        "name": "GitHub Actions 1",
+        "environment": "github-hosted",
+        "tool_cache": "/opt/hostedtoolcache",
+        "temp": "/github/runner_temp",
+        "workspace": "/home/runner/work/" + str(github.get("repository", "")).partition("/")[2],
+    }
+    runner_ctx.update(given)
+    return runner_ctx
+
+
+@dataclass(frozen=True)
+class _StepDirs:
+    """The host folders the runner mounts into the container, and the file-command files."""
+
+    root: Path
+    temp: Path  # the runner's _work/_temp
+    home: Path
+    workflow: Path
+    file_commands: Path
+    workspace: Path
+    files: dict[str, str]  # file command -> its file's name
+
+    @classmethod
+    def make(cls, workspace: str | Path | None) -> _StepDirs:
+        root = Path(tempfile.mkdtemp(prefix="ra-runner-"))
+        temp = root / "_temp"
+        suffix = str(uuid.uuid4())
+        dirs = cls(
+            root=root,
+            temp=temp,
+            home=temp / "_github_home",
+            workflow=temp / "_github_workflow",
+            file_commands=temp / "_runner_file_commands",
+            workspace=Path(workspace) if workspace is not None else root / "workspace",
+            files={
+                "output": f"set_output_{suffix}",
+                "env": f"set_env_{suffix}",
+                "state": f"save_state_{suffix}",
+                "path": f"add_path_{suffix}",
+                "step_summary": f"step_summary_{suffix}",
+            },
+        )
+        for d in (dirs.home, dirs.workflow, dirs.file_commands, dirs.workspace):
+            d.mkdir(parents=True, exist_ok=True)
+        for name in dirs.files.values():
+            (dirs.file_commands / name).touch()
+            os.chmod(dirs.file_commands / name, 0o666)
+        return dirs
+
+    def read(self, key: str) -> str:
+        data = (self.file_commands / self.files[key]).read_bytes()
+        return _decode_like_read_all_text(data)
+
+
+def _container_env(
+    step_env: Mapping[str, str],
+    inputs: Mapping[str, Any],
+    runs: Mapping[str, Any],
+    input_ctx: Mapping[str, Any],
+    github: Mapping[str, Any],
+    runner_ctx: Mapping[str, Any],
+) -> dict[str, str]:
+    """The step's env, INPUT_*, runs.env (unless set), HOME, GITHUB_*, RUNNER_*, in that order."""
     container_env: dict[str, str] = dict(step_env)
     for name, value in inputs.items():
         container_env[input_env_name(name)] = "" if value is None else str(value)
-    input_ctx = {"inputs": inputs, **contexts}
     for key, value in (runs.get("env") or {}).items():
         if key not in container_env:
             container_env[str(key)] = evaluate_template(value, input_ctx)
@@ -577,7 +667,12 @@ def run_action(
         container_env[f"RUNNER_{key.upper()}"] = _to_str(value)
     container_env["ACTIONS_RUNTIME_URL"] = "http://127.0.0.1:9/runtime/"
     container_env["ACTIONS_RUNTIME_TOKEN"] = "fake-actions-runtime-token"
+    return container_env
 
+
+def _docker_run_options(
+    container_env: Mapping[str, str], runs: Mapping[str, Any], network: str | None
+) -> list[str]:
     argv = [docker_bin(), "run", "--workdir", CONTAINER_WORKSPACE, "--rm"]
     for key in container_env:
         argv += ["-e", key]
@@ -588,57 +683,36 @@ def run_action(
         argv += ["--entrypoint", str(runs["entrypoint"])]
     if network:
         argv += ["--network", network]
+    return argv
+
+
+def _mounts(dirs: _StepDirs, mount_docker_sock: bool) -> list[str]:
     mounts = [
-        (temp, "/github/runner_temp"),
-        (home, "/github/home"),
-        (workflow_dir, "/github/workflow"),
-        (file_commands, CONTAINER_FILE_COMMANDS),
-        (ws, CONTAINER_WORKSPACE),
+        (dirs.temp, "/github/runner_temp"),
+        (dirs.home, "/github/home"),
+        (dirs.workflow, "/github/workflow"),
+        (dirs.file_commands, CONTAINER_FILE_COMMANDS),
+        (dirs.workspace, CONTAINER_WORKSPACE),
     ]
     if mount_docker_sock:
         host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
         if host.startswith("unix://"):
             mounts.insert(0, (Path(host[len("unix://") :]), "/var/run/docker.sock"))
-    for src, dst in mounts:
-        argv += ["-v", f"{src}:{dst}"]
-    argv += list(extra_docker_args)
-    argv.append(image)
+    return [arg for src, dst in mounts for arg in ("-v", f"{src}:{dst}")]
+
+
+def _args(
+    runs: Mapping[str, Any], inputs: Mapping[str, Any], input_ctx: Mapping[str, Any]
+) -> list[str]:
+    """runs.args, evaluated; without them, an `args` input split on whitespace."""
     if runs.get("args") is not None:
-        argv += [evaluate_template(a, input_ctx) for a in runs["args"]]
-    elif "args" in inputs:
-        argv += str(inputs["args"]).split()
+        return [evaluate_template(a, input_ctx) for a in runs["args"]]
+    if "args" in inputs:
+        return str(inputs["args"]).split()
+    return []
 
-    # Values go through the docker client's environment only (`-e NAME`), as the runner does.
-    proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_"))}
-    proc_env.update(container_env)
 
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(argv, env=proc_env, capture_output=True, timeout=timeout)
-    finally:
-        seconds = time.perf_counter() - t0
-
-    def read(key: str) -> str:
-        data = (file_commands / files[key]).read_bytes()
-        return _decode_like_read_all_text(data)
-
-    result = ActionResult(
-        exit_code=proc.returncode,
-        stdout=proc.stdout.decode("utf-8", errors="replace"),
-        stderr=proc.stderr.decode("utf-8", errors="replace"),
-        outputs={},
-        summary=read("step_summary"),
-        seconds=seconds,
-        output_file=read("output"),
-        env_file=read("env"),
-        state_file=read("state"),
-        path_file=read("path"),
-        env=container_env,
-        argv=argv,
-        warnings=warnings,
-    )
-    if not keep_dirs:
-        shutil.rmtree(tmp_root, ignore_errors=True)
+def _read_outputs(result: ActionResult, strict: bool) -> None:
     try:
         result.outputs = parse_file_command(result.output_file)
     except FileCommandError as exc:
@@ -647,7 +721,6 @@ def run_action(
             raise StepFailedError(
                 f"Unable to process file command 'output' successfully: {exc}", result
             ) from exc
-    return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -99,23 +99,7 @@ def audit(
             result.flag(ref.name, "not a registration tag gto can read")
         else:
             versions[(parsed["name"], parsed["version"])] += 1
-        if ref.type != "tag":
-            result.flag(ref.name, f"lightweight ({ref.type}), GTO ignores it")
-            continue
-        if ref.tag_header != ref.name:
-            result.flag(ref.name, f"its tag object is named {ref.tag_header!r}")
-        if ref.peeled_type != "commit":
-            result.flag(ref.name, f"points at a {ref.peeled_type}, not a commit")
-        want = wanted.get(ref.name)
-        if want is None:
-            result.flag(ref.name, "no successful run reported this tag")
-            continue
-        if ref.peeled != want.commit:
-            result.flag(ref.name, f"on commit {ref.peeled}, intended {want.commit}")
-        if want.tag_sha and ref.sha != want.tag_sha:
-            result.flag(ref.name, f"tag object {ref.sha}, the run reported {want.tag_sha}")
-        if want.message is not None and tag_message(repo, ref.sha) != want.message:
-            result.flag(ref.name, "its message differs from the one asked for")
+        _check_ref(repo, result, ref, wanted.get(ref.name))
     for (name, version), count in versions.items():
         if count > 1:
             result.flag(f"{name}@{version}", f"{count} tags for one version")
@@ -126,6 +110,26 @@ def audit(
     if gto_cli:
         _gto_cli_agrees(repo, result, [w for w in wanted.values() if w.tag in present])
     return result
+
+
+def _check_ref(repo: Path, result: Audit, ref: TagRef, want: Expected | None) -> None:
+    """One tag: annotated, named inside as outside, on a commit, reported, as reported."""
+    if ref.type != "tag":
+        result.flag(ref.name, f"lightweight ({ref.type}), GTO ignores it")
+        return
+    if ref.tag_header != ref.name:
+        result.flag(ref.name, f"its tag object is named {ref.tag_header!r}")
+    if ref.peeled_type != "commit":
+        result.flag(ref.name, f"points at a {ref.peeled_type}, not a commit")
+    if want is None:
+        result.flag(ref.name, "no successful run reported this tag")
+        return
+    if ref.peeled != want.commit:
+        result.flag(ref.name, f"on commit {ref.peeled}, intended {want.commit}")
+    if want.tag_sha and ref.sha != want.tag_sha:
+        result.flag(ref.name, f"tag object {ref.sha}, the run reported {want.tag_sha}")
+    if want.message is not None and tag_message(repo, ref.sha) != want.message:
+        result.flag(ref.name, "its message differs from the one asked for")
 
 
 def _gto_cli_agrees(repo: Path, result: Audit, expected: list[Expected]) -> None:

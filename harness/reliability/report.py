@@ -203,14 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [o for o in live if not o.ok]
     fixed = [o for o in outcomes if o.bug and o.ok]
     wrong = sum(o.wrong_tags for o in live)
-    print("## Reliability and security figures\n")
-    print(table(outcomes))
-    print(f"\n**Wrong or partial tags: {wrong}** (every tag under refs/tags annotated, on the")
-    print("intended commit, one per version of a model, and read back by gto).\n")
-    if any(o.bug for o in outcomes):
-        print(bugs(outcomes) + "\n")
-    if args.detail:
-        print(detail(outcomes) + "\n")
+    print(figures(outcomes, with_detail=args.detail))
     for o in failed:
         print(f"FAILED {o}")
     for o in fixed:
@@ -219,6 +212,25 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(outcomes)} scenarios in {time.monotonic() - start:.0f} s on {args.jobs} processes."
     )
     return 1 if failed or wrong or fixed else 0
+
+
+def figures(outcomes: list[s.Outcome], *, with_detail: bool = False) -> str:
+    """The figures as Markdown: the table, the wrong tags, the known bugs (and every scenario).
+
+    The report prints them for its own run; the test suite writes them for its run
+    (tests/reliability/conftest.py), so that CI runs the scenarios once."""
+    wrong = sum(o.wrong_tags for o in outcomes if not o.bug)
+    parts = [
+        "## Reliability and security figures\n",
+        table(outcomes),
+        f"\n**Wrong or partial tags: {wrong}** (every tag under refs/tags annotated, on the\n"
+        "intended commit, one per version of a model, and read back by gto).\n",
+    ]
+    if any(o.bug for o in outcomes):
+        parts.append(bugs(outcomes) + "\n")
+    if with_detail:
+        parts.append(detail(outcomes) + "\n")
+    return "\n".join(parts)
 
 
 if __name__ == "__main__":

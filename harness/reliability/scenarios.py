@@ -589,24 +589,8 @@ def race(lab: Lab, requests: Sequence[Request]) -> list[Raced]:
 def race_scenario(lab: Lab, case: RaceCase, gto_cli: bool = False) -> Outcome:
     """Start every run at once (threads, one backend each); audit what they leave."""
     out = Outcome("Races", case.name, tried=case.runs)
-    models = [f"m{i}" for i in range(case.runs)] if case.models else ["churn"]
-    declared = "artifacts:\n" + "".join(f"  {m}:\n    path: models/{m}.pkl\n" for m in models)
-    lab.commit({"dvc.yaml": declared}, "Declare the models")
-    if case.same_commit or case.models:
-        commits = [lab.head()] * case.runs
-    else:
-        commits = [lab.commit({f"data/{i}": str(i)}, f"Train {i}") for i in range(case.runs)]
+    requests = _race_requests(lab, case)
     faults = [lab.standin.inject(make_fault(spec, lab.clock.time())) for spec in case.faults]
-    requests = [
-        Request.from_inputs(
-            model=models[i % len(models)],
-            version=case.version,
-            commit=commits[i],
-            message=f"run {i}",
-            tagger=TAGGER,
-        )
-        for i in range(case.runs)
-    ]
     with timed(out):
         results = race(lab, requests)
     lab.idle()
@@ -635,6 +619,37 @@ def race_scenario(lab: Lab, case: RaceCase, gto_cli: bool = False) -> Outcome:
     # `gto show --json` costs a process (~0.5 s): always for different models, else on request.
     result = audit(lab.repo, expected, gto_cli=gto_cli or case.models)
     out.audited(result)
+    _check_race(out, case, results, made, ok)
+    out.check(len(result.tags) == len(made), f"{len(result.tags)} tags for {len(made)} creations")
+    out.held = sum(1 for r in results if r.kind != "crash") if out.ok else 0
+    return out
+
+
+def _race_requests(lab: Lab, case: RaceCase) -> list[Request]:
+    """Declare the case's models, make its commits, and the one request of each run."""
+    models = [f"m{i}" for i in range(case.runs)] if case.models else ["churn"]
+    declared = "artifacts:\n" + "".join(f"  {m}:\n    path: models/{m}.pkl\n" for m in models)
+    lab.commit({"dvc.yaml": declared}, "Declare the models")
+    if case.same_commit or case.models:
+        commits = [lab.head()] * case.runs
+    else:
+        commits = [lab.commit({f"data/{i}": str(i)}, f"Train {i}") for i in range(case.runs)]
+    return [
+        Request.from_inputs(
+            model=models[i % len(models)],
+            version=case.version,
+            commit=commits[i],
+            message=f"run {i}",
+            tagger=TAGGER,
+        )
+        for i in range(case.runs)
+    ]
+
+
+def _check_race(
+    out: Outcome, case: RaceCase, results: list[Raced], made: list[Raced], ok: list[Raced]
+) -> None:
+    """What each kind of race must end in."""
     if case.version and not case.same_commit:
         out.check(len(made) == 1, f"{len(made)} runs created the version")
         winner = made[0].registration.plan.commit if made and made[0].registration else "?"
@@ -651,23 +666,25 @@ def race_scenario(lab: Lab, case: RaceCase, gto_cli: bool = False) -> Outcome:
         out.check(len(shas) == 1, f"the runs report {len(shas)} different tag objects")
     elif case.models:
         out.check(len(made) == case.runs, f"only {len(made)} of {case.runs} models registered")
-    else:  # auto-bumps on different commits
-        versions = [r.registration.outputs["version"] for r in ok if r.registration]
-        out.check(len(versions) == len(set(versions)), f"versions handed out twice: {versions}")
-        out.check(
-            sorted(versions, key=lambda v: tuple(map(int, v[1:].split(".")))) ==
-            [f"v0.0.{i}" for i in range(1, len(versions) + 1)],
-            f"versions are not v0.0.1..v0.0.{len(versions)}: {sorted(versions)}",
-        )  # fmt: skip
-        for r in results:
-            if r.registration is None:
-                out.check(
-                    r.kind == "Tag created concurrently" and f"{ATTEMPTS} attempts" in str(r.error),
-                    f"a run ended {r.kind}: {r.error}",
-                )
-    out.check(len(result.tags) == len(made), f"{len(result.tags)} tags for {len(made)} creations")
-    out.held = sum(1 for r in results if r.kind != "crash") if out.ok else 0
-    return out
+    else:
+        _check_auto_bumps(out, results, ok)
+
+
+def _check_auto_bumps(out: Outcome, results: list[Raced], ok: list[Raced]) -> None:
+    """Auto-bumps on different commits: each its own next version, or out of attempts."""
+    versions = [r.registration.outputs["version"] for r in ok if r.registration]
+    out.check(len(versions) == len(set(versions)), f"versions handed out twice: {versions}")
+    out.check(
+        sorted(versions, key=lambda v: tuple(map(int, v[1:].split(".")))) ==
+        [f"v0.0.{i}" for i in range(1, len(versions) + 1)],
+        f"versions are not v0.0.1..v0.0.{len(versions)}: {sorted(versions)}",
+    )  # fmt: skip
+    for r in results:
+        if r.registration is None:
+            out.check(
+                r.kind == "Tag created concurrently" and f"{ATTEMPTS} attempts" in str(r.error),
+                f"a run ended {r.kind}: {r.error}",
+            )
 
 
 # -- hostile input ---------------------------------------------------------------------------

@@ -166,6 +166,31 @@ def _read_chunked(handler: BaseHTTPRequestHandler) -> bytes:
         handler.rfile.readline()
 
 
+def _read_body(handler: BaseHTTPRequestHandler, headers: dict[str, str]) -> tuple[Any, bool]:
+    """The request's JSON body (None when empty), and whether it parsed."""
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        raw_body = _read_chunked(handler)
+    else:
+        length = int(headers.get("content-length") or 0)
+        raw_body = handler.rfile.read(length) if length else b""
+    if not raw_body:
+        return None, True
+    try:
+        return json.loads(raw_body), True
+    except ValueError:
+        return None, False
+
+
+def _payload(reply: Reply, content_type: str) -> bytes:
+    if reply.body is None or reply.status == 204:
+        return b""
+    if isinstance(reply.body, bytes):
+        return reply.body
+    if isinstance(reply.body, str) and not content_type.startswith("application/json"):
+        return reply.body.encode()
+    return json.dumps(reply.body).encode()
+
+
 class StandIn:
     """A GitHub API stand-in serving one repository from a git repository on disk."""
 
@@ -309,25 +334,9 @@ class StandIn:
         raw_path, _, qs = handler.path.partition("?")
         query = {k: v[-1] for k, v in parse_qs(qs, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in handler.headers.items()}
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            raw_body = _read_chunked(handler)
-        else:
-            length = int(headers.get("content-length") or 0)
-            raw_body = handler.rfile.read(length) if length else b""
-        body: Any = None
-        body_ok = True
-        if raw_body:
-            try:
-                body = json.loads(raw_body)
-            except ValueError:
-                body_ok = False
+        body, body_ok = _read_body(handler, headers)
         is_graphql = method == "POST" and raw_path == self._graphql_path
-        if is_graphql:
-            path = "/graphql"
-        elif raw_path == self.prefix or raw_path.startswith(self.prefix + "/"):
-            path = unquote(raw_path[len(self.prefix) :]) or "/"
-        else:
-            path = unquote(raw_path)
+        path = self._api_path(raw_path, is_graphql)
 
         if self.latency:
             time.sleep(self.latency)
@@ -338,41 +347,15 @@ class StandIn:
             reply = fault.reply()
         else:
             ctx_args = (method, path, raw_path, query, headers, body, body_ok)
-            try:
-                reply = self._graphql(*ctx_args) if is_graphql else self._rest(*ctx_args)
-            except Exception:  # a stand-in bug: answer like GitHub's 500, keep the traceback
-                trace = traceback.format_exc()
-                sys.stderr.write(f"GitHub stand-in error on {method} {raw_path}:\n{trace}")
-                with self._lock:
-                    self.server_errors.append(trace)
-                reply = Reply(500, {"message": "Server Error", "status": "500"})
+            reply = self._answer(is_graphql, ctx_args)
             if fault is not None and fault.status is not None:
                 reply = fault.reply()
         resource = "graphql" if is_graphql else "core"
-        with self._lock:
-            self._used[resource] += 1
-            used = self._used[resource]
-        out_headers = {
-            "x-github-request-id": ":".join(secrets.token_hex(n).upper() for n in (2, 3, 3, 3, 4)),
-            "x-github-media-type": "github.v3; format=json",
-            "x-github-api-version-selected": "2022-11-28",
-            "x-ratelimit-limit": str(RATE_LIMIT),
-            "x-ratelimit-remaining": str(max(0, RATE_LIMIT - used)),
-            "x-ratelimit-used": str(used),
-            "x-ratelimit-reset": str(self._reset_at),
-            "x-ratelimit-resource": resource,
-        }
+        out_headers = self._rate_headers(resource)
         out_headers.update({k.lower(): v for k, v in reply.headers.items()})
         out_headers.pop("content-length", None)
         content_type = out_headers.pop("content-type", reply.content_type)
-        if reply.body is None or reply.status == 204:
-            payload = b""
-        elif isinstance(reply.body, bytes):
-            payload = reply.body
-        elif isinstance(reply.body, str) and not content_type.startswith("application/json"):
-            payload = reply.body.encode()
-        else:
-            payload = json.dumps(reply.body).encode()
+        payload = _payload(reply, content_type)
         recorded = Recorded(
             method=method,
             path=path,
@@ -395,6 +378,42 @@ class StandIn:
         handler.end_headers()
         if payload and method != "HEAD":
             handler.wfile.write(payload)
+
+    def _api_path(self, raw_path: str, is_graphql: bool) -> str:
+        """The path relative to the API root, URL-decoded; GraphQL as ``/graphql``."""
+        if is_graphql:
+            return "/graphql"
+        if raw_path == self.prefix or raw_path.startswith(self.prefix + "/"):
+            return unquote(raw_path[len(self.prefix) :]) or "/"
+        return unquote(raw_path)
+
+    def _answer(self, is_graphql: bool, ctx_args: tuple[Any, ...]) -> Reply:
+        """The stand-in's own answer; a bug in it is answered like GitHub's 500, and kept."""
+        try:
+            return self._graphql(*ctx_args) if is_graphql else self._rest(*ctx_args)
+        except Exception:
+            trace = traceback.format_exc()
+            method, raw_path = ctx_args[0], ctx_args[2]
+            sys.stderr.write(f"GitHub stand-in error on {method} {raw_path}:\n{trace}")
+            with self._lock:
+                self.server_errors.append(trace)
+            return Reply(500, {"message": "Server Error", "status": "500"})
+
+    def _rate_headers(self, resource: str) -> dict[str, str]:
+        """GitHub's headers on every answer: this request counted against its resource."""
+        with self._lock:
+            self._used[resource] += 1
+            used = self._used[resource]
+        return {
+            "x-github-request-id": ":".join(secrets.token_hex(n).upper() for n in (2, 3, 3, 3, 4)),
+            "x-github-media-type": "github.v3; format=json",
+            "x-github-api-version-selected": "2022-11-28",
+            "x-ratelimit-limit": str(RATE_LIMIT),
+            "x-ratelimit-remaining": str(max(0, RATE_LIMIT - used)),
+            "x-ratelimit-used": str(used),
+            "x-ratelimit-reset": str(self._reset_at),
+            "x-ratelimit-resource": resource,
+        }
 
     def _auth(self, headers: dict[str, str]) -> str | None:
         """The token's access level ("write"/"read"), or None."""

@@ -10,13 +10,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.standin import StandIn
 from harness.standin.gitrepo import commit, run_git, tag, tag_targets
-from harness.standin.graphql_api import REF_QUERY_MODES
 from tests.helpers import ROOT, RunAction, head
 
 pytestmark = pytest.mark.standin
@@ -212,31 +210,3 @@ def cli(*argv: str) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=ROOT,
     )
-
-
-# -- every way refs(query:) might match ---------------------------------------------------------
-
-LOOKALIKES = ("churn-v2@v9.0.0", "churnx@v8.0.0", "cv=churn@v7.0.0", "x/churn@v6.0.0")
-
-
-@pytest.mark.parametrize("mode", REF_QUERY_MODES)
-def test_every_query_mode_finds_all_of_the_models_tags_and_only_them(
-    standin: StandIn, git_repo: Path, run_action: RunAction, mode: str, monkeypatch: Any
-) -> None:
-    standin.ref_query = mode
-    sha = head(git_repo)
-    for name in LOOKALIKES:
-        tag(git_repo, name, sha)
-    for n in range(1, 4):
-        tag(git_repo, f"churn@v1.{n}.0", commit(git_repo, {"f": str(n)}, f"c{n}"))
-    tag(git_repo, "churn#prod#4", head(git_repo))
-    commit(git_repo, {"f": "4"}, "c4")
-    registered = run_action(model="churn")
-    assert registered.code == 0 and registered.outputs["version"] == "v1.3.1"
-    assert registered.outputs["previous-version"] == "v1.3.0"
-    assigned = run_action(command="assign", model="churn", stage="prod", version="v1.1.0")
-    assert assigned.outputs["tag"] == "churn#prod#5"  # the counter saw churn#prod#4
-    parsed = run_action(command="parse", ref="refs/tags/churn@v1.2.0")
-    assert parsed.outputs["latest-version"] == "v1.3.1"
-    folder = run_action(model="cv:churn", require_annotation="false", commit="main")
-    assert folder.outputs["version"] == "v7.0.1"

@@ -18,6 +18,7 @@ from harness.reliability.scenarios import (
     FAMILIES,
     FAULT_CASES,
     RACE_CASES,
+    Outcome,
     RaceCase,
     fault_family,
     race_scenario,
@@ -37,14 +38,16 @@ def params(cases: Iterable[Any]) -> list[Any]:
 
 
 @pytest.mark.parametrize("family", [f for f in FAMILIES if any(c.family == f for c in FAULT_CASES)])
-def test_faults(lab: Lab, family: str) -> None:
+def test_faults(lab: Lab, family: str, figures: list[Outcome]) -> None:
     """Every case of a family in one repository, each registering its own model."""
     outcomes = fault_family(lab, [c for c in FAULT_CASES if c.family == family])
+    figures.extend(outcomes)
     failed = [str(o) for o in outcomes if not o.ok]
     assert not failed, "\n".join(failed)
 
 
 @pytest.mark.parametrize("case", params(RACE_CASES))
-def test_race(lab: Lab, case: RaceCase) -> None:
+def test_race(lab: Lab, case: RaceCase, figures: list[Outcome]) -> None:
     outcome = race_scenario(lab, case)
+    figures.append(outcome)
     assert outcome.ok, outcome

@@ -16,6 +16,7 @@ from harness.reliability.lab import Lab
 from harness.reliability.scenarios import (
     DVC_CASES,
     DvcCase,
+    Outcome,
     boolean_inputs,
     dvc_yaml_scenario,
     forged_annotations,
@@ -31,33 +32,46 @@ SIZE = 8 * 1024  # the scalable dvc.yaml cases; the report runs them larger
 
 def test_register_inputs_are_refused_before_any_request_or_round_trip_through_gto(
     lab: Lab,
+    figures: list[Outcome],
 ) -> None:
     outcome = hostile_inputs(lab, examples=60)
+    figures.append(outcome)
     assert outcome.ok, outcome
 
 
-def test_booleans_accept_true_and_false_in_any_case_and_refuse_anything_else(lab: Lab) -> None:
+def test_booleans_accept_true_and_false_in_any_case_and_refuse_anything_else(
+    lab: Lab, figures: list[Outcome]
+) -> None:
     outcome = boolean_inputs(lab, examples=30)
+    figures.append(outcome)
     assert outcome.ok, outcome
 
 
-def test_tag_messages_that_forge_commands_or_outputs_are_stored_exactly(lab: Lab) -> None:
+def test_tag_messages_that_forge_commands_or_outputs_are_stored_exactly(
+    lab: Lab, figures: list[Outcome]
+) -> None:
     outcome = forged_messages(lab)
+    figures.append(outcome)
     assert outcome.ok, outcome
 
 
-def test_inputs_that_forge_commands_or_outputs_stay_data(lab: Lab) -> None:
+def test_inputs_that_forge_commands_or_outputs_stay_data(lab: Lab, figures: list[Outcome]) -> None:
     outcome = forged_inputs(lab)
+    figures.append(outcome)
     assert outcome.ok, outcome
 
 
-def test_dvc_yaml_fields_that_forge_outputs_become_exactly_those_outputs(lab: Lab) -> None:
+def test_dvc_yaml_fields_that_forge_outputs_become_exactly_those_outputs(
+    lab: Lab, figures: list[Outcome]
+) -> None:
     outcome = forged_annotations(lab)
+    figures.append(outcome)
     assert outcome.ok, outcome
 
 
-def test_nul_in_any_input_is_refused_before_any_request(lab: Lab) -> None:
+def test_nul_in_any_input_is_refused_before_any_request(lab: Lab, figures: list[Outcome]) -> None:
     outcome = nul_inputs(lab)
+    figures.append(outcome)
     assert outcome.ok, outcome
 
 
@@ -73,12 +87,16 @@ def test_nul_in_any_input_is_refused_before_any_request(lab: Lab) -> None:
     ],
 )
 def test_hostile_dvc_yaml_is_a_clear_error_in_bounded_time_and_memory(
-    lab: Lab, case: DvcCase
+    lab: Lab, figures: list[Outcome], case: DvcCase
 ) -> None:
     outcome = dvc_yaml_scenario(lab, case, SIZE)
+    figures.append(outcome)
     assert outcome.ok, outcome
 
 
-def test_the_token_is_never_printed_nor_in_outputs_summary_requests_or_errors(lab: Lab) -> None:
+def test_the_token_is_never_printed_nor_in_outputs_summary_requests_or_errors(
+    lab: Lab, figures: list[Outcome]
+) -> None:
     outcome = token_scenario(lab)
+    figures.append(outcome)
     assert outcome.ok, outcome
