@@ -29,8 +29,11 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 ## test-fast: the pure core lane (`-m core`: no stand-in, repository, gto or subprocess), seconds
+# Where core tests live (tests/conftest.py's FOLDER_LANES): `pytest -m core` alone finds the
+# same tests, but imports every lane's modules to collect them.
+CORE_PATHS := tests/core tests/decide tests/commands tests/backends tests/shells/test_messages.py
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m core tests/core tests/decide tests/commands tests/backends
+	$(BIN)/pytest -q -m core $(CORE_PATHS)
 
 # ci-test: the whole suite once, the reliability scenarios' figures written as they run
 RELIABILITY_FIGURES ?= .reliability-figures.md
