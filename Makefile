@@ -35,11 +35,12 @@ test-query-modes: $(STAMP)
 		STANDIN_REF_QUERY=$$mode $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
 	done
 
-## lint: ruff, mypy, the action metadata schema and hadolint
+## lint: ruff, mypy, the layer contracts, the action metadata schema and hadolint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

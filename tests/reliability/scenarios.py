@@ -1067,7 +1067,7 @@ def run_raw(lab: Lab, **inputs: str) -> Run:
     buffer = io.BytesIO()
     stream = io.TextIOWrapper(buffer, encoding="utf-8", write_through=True)
     with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
-        code = action.run(env)
+        code = action.run_step(env)
     stdout = buffer.getvalue().decode("utf-8", errors="replace")
     return Run(
         code,
