@@ -21,6 +21,7 @@ DOC = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
 PAGES = sorted([ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "docs").glob("*.md")])
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+CODE = re.compile(r"`[^`\n]*`")
 
 
 def test_reference_tables_are_those_of_action_yml() -> None:
@@ -68,7 +69,8 @@ def _anchors(text: str) -> set[str]:
 
 
 def _links(page: Path) -> list[str]:
-    return [link for link in LINK.findall(FENCE.sub("", page.read_text(encoding="utf-8")))]
+    """The link targets of `page`, outside code blocks and code spans."""
+    return LINK.findall(CODE.sub("", FENCE.sub("", page.read_text(encoding="utf-8"))))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
