@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test test-fast lint container ci ci-test lock clean bench bench-image bench-check reliability
+.PHONY: run test test-fast lint container ci ci-test lock clean bench bench-image bench-check reliability docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,11 +40,12 @@ RELIABILITY_FIGURES ?= .reliability-figures.md
 ci-test: $(STAMP)
 	RELIABILITY_FIGURES=$(RELIABILITY_FIGURES) $(BIN)/pytest -q
 
-## lint: ruff, mypy, the action metadata schema and hadolint
+## lint: ruff, mypy, the layer contracts, the action metadata schema and hadolint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
@@ -79,6 +80,10 @@ bench-check: $(STAMP)
 ## ci: what .ci/run does (the suite once: the reliability figures come from its run)
 ci: lint ci-test run bench-check container
 	cat $(RELIABILITY_FIGURES)
+
+## docs: write docs/reference.md's inputs and outputs tables from action.yml
+docs: $(STAMP)
+	$(BIN)/python -m scripts.reference
 
 ## lock: re-pin the image's dependencies with hashes from pyproject.toml
 lock: $(STAMP)

@@ -63,7 +63,7 @@ class Captured(Protocol):
 
 def _in_process(capture: Captured) -> tuple[int, str]:
     capture.readouterr()
-    code = action.run(os.environ)
+    code = action.run_step(os.environ)
     out = capture.readouterr()
     return code, out.out + out.err
 

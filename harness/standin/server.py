@@ -212,8 +212,8 @@ class StandIn:
         self.prefix = prefix
         self.tokens = dict(DEFAULT_TOKENS if tokens is None else tokens)
         self.latency = latency
-        # How refs(query:) matches (graphql_api.REF_QUERY_MODES); the environment sets it for
-        # a whole run of the suite.
+        # How refs(query:) matches (graphql_api.REF_QUERY_MODES); STANDIN_REF_QUERY may set it
+        # for a whole run (tests/backends/test_query_modes.py tries each mode in one run).
         self.ref_query = ref_query or os.environ.get("STANDIN_REF_QUERY") or "substring"
         if self.ref_query not in graphql_api.REF_QUERY_MODES:
             raise ValueError(f"ref_query must be one of {graphql_api.REF_QUERY_MODES}")
