@@ -364,7 +364,8 @@ class RefNode(Node):
 
 # How `refs(query:)` might match a ref's name: GitHub documents only "Filters refs with query
 # on name". Reports show partial matches (osowskit/atlassian-github-app-addon#72), so any
-# of these may be what github.com does; tests/backends/test_query_modes.py runs the commands under each.
+# of these may be what github.com does; tests/backends/test_query_modes.py runs the commands
+# under each.
 # "stripped": a search that drops punctuation (`@ # = !`) from the query, then matches the
 # rest as a substring, so `cv=churn@` would look for `cvchurn` and find nothing.
 REF_QUERY_MODES = ("prefix", "substring", "words", "stripped")
