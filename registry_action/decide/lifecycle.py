@@ -19,7 +19,7 @@ from registry_action.core.gto_config import CONFIG_FILE, config_stages
 from registry_action.core.model_view import RegisteredVersion
 from registry_action.core.repository import TagInfo
 from registry_action.decide.plan import Plan, State
-from registry_action.decide.register import register
+from registry_action.decide.register import SEVERAL_HINT, register
 from registry_action.decide.request import STAGED, Command, Request, check_allowed
 
 
@@ -129,18 +129,24 @@ def _target(request: Request, state: State) -> tuple[str, RegisteredVersion | No
     else:
         commit = state.snapshot.commit
     held = view.at_commit(commit)
+    staged = request.command in STAGED
+    if staged and len(held) > 1:
+        # GTO files a stage tag under the one version its commit holds, deregistered ones
+        # counted (`Artifact.find_version`): with two there it raises ManyVersions and reads
+        # no model of the repository at all.
+        names = ", ".join(sorted(v.version.text for v in held))
+        raise SeveralVersions(
+            f"Commit {commit} holds several versions of {model.full} ({names}); GTO could "
+            "not read a stage tag on it.",
+            SEVERAL_HINT,
+        )
     # A commit means its active version; a deregistered one only when it is alone there.
     at_commit = [v for v in held if v.active] or held
-    staged = request.command in STAGED
-    # Several active versions on one commit: GTO cannot read a stage tag there
-    # (ManyVersions), and a commit cannot say which one it means.
-    if len(at_commit) > 1 and (staged or request.version is None):
+    if len(at_commit) > 1 and request.version is None:
         names = ", ".join(sorted(v.version.text for v in at_commit))
         raise SeveralVersions(
             f"Commit {commit} holds several versions of {model.full} ({names}).",
-            "Deregister all but one of them, then try again."
-            if staged
-            else "Give the version to deregister instead of the commit.",
+            "Give the version to deregister instead of the commit.",
         )
     if request.version is not None:
         return commit, view.versions[request.version.text]
