@@ -57,8 +57,7 @@ def register(request: Request, state: State) -> Plan:
                 f"Commit {commit} already holds {model.full} {own.version} (tag "
                 f"{own.tag.name}{gone}). GTO keeps one version a commit, deregistered ones "
                 f"included, and registers only {own.version} there.",
-                "Register {version} on another commit (a new commit, even an empty one, "
-                "will do).",
+                "Register {version} on another commit (a new commit, even an empty one, will do).",
                 values={"version": version.text},
             )
         if taken is not None and own is None:
@@ -97,7 +96,9 @@ def _rerun(request: Request, held: list[RegisteredVersion]) -> RegisteredVersion
     return next((v for v in held if v.active and wanted == v.version), None)
 
 
-def _create(request: Request, state: State, version: Version, annotation: Annotation | None) -> Plan:
+def _create(
+    request: Request, state: State, version: Version, annotation: Annotation | None
+) -> Plan:
     model, view = request.model, state.view
     tag = format_tag(Event.REGISTRATION, model, version=version.text)
     if version.text in view.versions:

@@ -24,7 +24,7 @@ from registry_action.commands import read
 from registry_action.commands.pushed_tag import describe
 from registry_action.commands.write import run
 from registry_action.core.errors import InvalidInput, RegistryError
-from registry_action.core.grammar import ModelName, check_stage, ref_tag
+from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
 from registry_action.core.outputs import Facts, outputs, typed
 from registry_action.core.repository import BOT, Tagger, utc_iso
@@ -290,10 +290,9 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
         else:
             print(wording.text_table(wording.registry_table(rows, found.stages)))
         return 0
-    model = ModelName.parse(args.model)
+    model, stage, version = reading.pick(args.model, stage=args.stage, version=args.version)
     images = parse_images(args.images, model)
-    stage = check_stage(args.stage) if args.stage else ""
-    chosen = read.deployable(backend, model, "HEAD", stage=stage, version=args.version)
+    chosen = read.deployable(backend, model, "HEAD", stage=stage, version=version)
     values = chosen.outputs(images)
     if not _show(args, values):
         print(wording.shown(model.full, values, short=True))
