@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from click.testing import CliRunner
 from gto.cli import app as gto_app
 
 from registry_action.shells.cli import main
-from tests.conftest import Run
+from tests.conftest import GTO, Run
 from tests.standin.gitrepo import tag_targets
 
 BUNDLE = Path(__file__).parent / "fixtures" / "example-gto.bundle"
@@ -188,3 +190,64 @@ def test_the_action_takes_shortcuts(
     prod = run_action(command="show", model="churn#prod")
     assert prod.code == 0 and prod.outputs["version"] == "v3.0.0", prod.stdout
     assert prod.outputs["stage"] == "prod"
+
+
+# -- the tagger: git's, in the local time zone -----------------------------------------------
+
+
+def _tag_object(repo: Path, tag: str) -> str:
+    """The tag object's text with the tagger's seconds blanked (the two tools tag moments
+    apart); the zone offset, the name, the email and the message are kept."""
+    text = git(repo, "cat-file", "tag", tag)
+    return re.sub(r"^(tagger .*> )\d+ ", r"\1<when> ", text, flags=re.MULTILINE)
+
+
+def test_tags_carry_the_local_zone_as_gtos_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        mine, theirs = clone(tmp_path / "mine"), clone(tmp_path / "theirs")
+        code, _, err = ours(mine, "assign", "churn", "--stage", "qa", "--version", "v3.1.0")
+        assert code == 0, err
+        gto.api.assign(str(theirs), "churn", "qa", version="v3.1.0")
+        ours_text, gto_text = _tag_object(mine, "churn#qa#5"), _tag_object(theirs, "churn#qa#5")
+        assert re.search(r"^tagger Reg Tester <tester@example.com> <when> \+0[12]00$",
+                         ours_text, flags=re.MULTILINE), ours_text  # fmt: skip
+        assert ours_text == gto_text
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_no_git_identity_is_refused_as_gto_refuses_it(
+    example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # libgit2 (gto's) reads ~/.gitconfig itself
+    git(example, "config", "--unset", "user.name")
+    git(example, "config", "--unset", "user.email")
+    before = tag_targets(example)
+    # gto's CLI in a process of its own: libgit2 reads HOME once, when first loaded.
+    copy = shutil.copytree(example, example.parent / "g")
+    done = subprocess.run([GTO, "assign", "churn", "--stage", "qa", "--version", "v3.1.0"],
+                          cwd=copy, capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1 and "must be configured" in done.stdout + done.stderr
+    argv = ["assign", "churn", "--stage", "qa", "--version", "v3.1.0"]
+    code, _, err = ours(example, *argv)
+    assert code == 1 and "Git user name and email must be configured" in err, err
+    assert "--tagger-name" in err and "tagger-name and" not in err.replace("--tagger-name", "")
+    assert tag_targets(example) == before
+    code, _, err = ours(example, *argv, "--tagger-name", "Ann", "--tagger-email", "ann@x.org")
+    assert code == 0, err
+    assert "tagger Ann <ann@x.org> " in git(example, "cat-file", "tag", "churn#qa#5")
+
+
+def test_the_committer_environment_names_the_tagger(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Env Person")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "env@example.com")
+    code, _, err = ours(example, "assign", "churn", "--stage", "qa", "--version", "v3.1.0")
+    assert code == 0, err
+    assert "tagger Env Person <env@example.com> " in git(example, "cat-file", "tag", "churn#qa#5")
