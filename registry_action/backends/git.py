@@ -77,6 +77,7 @@ class GitBackend:
             tag_sha=named if sha and named != sha else "",
             default_branch=branch,
             config=self._file(sha, CONFIG_FILE) if stages else None,
+            local=True,
         )
 
     def read_registry(self) -> Snapshot:
@@ -90,7 +91,11 @@ class GitBackend:
         )
 
     def reachable(self, commit: str) -> bool:
-        """A branch (local or remote-tracking) or a tag of the clone holds `commit`."""
+        """HEAD (detached or not), a branch (local or remote-tracking) or a tag of the clone
+        holds `commit`: the user's own commits, which gto registers."""
+        head = self._git("merge-base", "--is-ancestor", commit, "HEAD", check=False)
+        if head.returncode == 0:
+            return True
         found = self._git(
             "for-each-ref", "--count=1", f"--contains={commit}", "--format=%(refname)",
             "refs/heads", "refs/remotes", "refs/tags",

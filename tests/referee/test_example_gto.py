@@ -251,3 +251,26 @@ def test_the_committer_environment_names_the_tagger(
     code, _, err = ours(example, "assign", "churn", "--stage", "qa", "--version", "v3.1.0")
     assert code == 0, err
     assert "tagger Env Person <env@example.com> " in git(example, "cat-file", "tag", "churn#qa#5")
+
+
+# -- local commits are the user's own --------------------------------------------------------
+
+
+def test_a_commit_on_a_detached_head_registers_as_in_gto(example: Path) -> None:
+    git(example, "checkout", "-q", "--detach", "main")
+    (example / "notes.txt").write_text("an experiment\n")
+    git(example, "add", "notes.txt")
+    git(example, "commit", "-q", "-m", "experiment")
+    sha = git(example, "rev-parse", "HEAD")
+    theirs = shutil.copytree(example, example.parent / "g")
+    gto.api.register(str(theirs), "churn", "HEAD")
+    code, out, err = ours(example, "register", "churn", "--json")
+    assert code == 0, err
+    assert json.loads(out)["commit"] == sha
+    assert tag_targets(example)["churn@v3.1.1"] == tag_targets(theirs)["churn@v3.1.1"] == sha
+    # Left behind once HEAD moves on: a dangling commit, worded for a clone, not a fork.
+    git(example, "commit", "-q", "--allow-empty", "-m", "another experiment")
+    left = git(example, "rev-parse", "HEAD")
+    git(example, "checkout", "-q", "main")
+    code, _, err = ours(example, "register", "churn", "--commit", left)
+    assert code == 1 and "dangling" in err and "fork" not in err, err
