@@ -294,7 +294,8 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
         if args.json:
             print(reading.gto_json(rows))  # exactly gto show --json
         else:
-            print(wording.text_table(wording.registry_table(rows, found.stages)))
+            table = wording.registry_table(rows, found.stages)
+            print(wording.text_table(table) if rows else wording.NOTHING)
         return 0
     model, stage, version = reading.pick(args.model, stage=args.stage, version=args.version)
     images = parse_images(args.images, model)
@@ -311,8 +312,8 @@ def _history_command(args: argparse.Namespace, backend: Backend) -> int:
     events = read.history(backend, model, "HEAD")
     if args.json:
         print(reading.gto_json(events))  # exactly gto history --json
-    elif events:
-        print(wording.text_table(wording.history_table(events)))
+    else:
+        print(wording.text_table(wording.history_table(events)) if events else wording.NOTHING)
     return 0
 
 

@@ -274,3 +274,31 @@ def test_a_commit_on_a_detached_head_registers_as_in_gto(example: Path) -> None:
     git(example, "checkout", "-q", "main")
     code, _, err = ours(example, "register", "churn", "--commit", left)
     assert code == 1 and "dangling" in err and "fork" not in err, err
+
+
+# -- gto's tables --------------------------------------------------------------------------
+
+
+def test_tables_print_what_gtos_print(example: Path, tmp_path: Path) -> None:
+    git(example, "commit", "-q", "--allow-empty", "-m", "bare")
+    bare = git(example, "rev-parse", "HEAD")
+    gto.api.assign(str(example), "churn", "canary", ref=bare, skip_registration=True)
+    theirs = CliRunner().invoke(gto_app, ["show", "-r", str(example)]).output
+    assert f"│ {bare[:7]}   │" in theirs  # gto: the bare commit's sha in 7 characters
+    code, out, _ = ours(example, "show")
+    [row] = [line.split() for line in out.splitlines() if line.startswith("churn ")]
+    assert code == 0 and row[2] == bare[:7], out
+    theirs = CliRunner().invoke(gto_app, ["history", "churn", "-r", str(example)]).output
+    code, out, _ = ours(example, "history", "churn")
+    newest = out.splitlines()[2].split()
+    stamp = f"{newest[0]} {newest[1]}"  # a space, not `T`, as gto prints datetimes
+    assert code == 0 and f"│ {stamp} │" in theirs, (out, theirs)
+    assert newest[4] == bare[:7]  # the version of a bare commit's event, as gto shows it
+    empty = tmp_path / "empty"
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    git(empty, "-c", "user.name=A", "-c", "user.email=a@b.c", "commit", "-q", "--allow-empty",
+        "-m", "nothing yet")  # fmt: skip
+    for argv in (["show"], ["history"]):
+        theirs = CliRunner().invoke(gto_app, [*argv, "-r", str(empty)]).output.strip()
+        assert theirs == "Nothing found in the current workspace"
+        assert ours(empty, *argv)[1].strip() == theirs
