@@ -87,7 +87,8 @@ def deprecate(request: Request, state: State) -> Plan:
     if newest is None and not request.force:
         raise ModelNotFound(
             f"{model.full} has no registry tags in this repository: nothing to deprecate.",
-            "Check the model name (DIR:NAME for a model whose dvc.yaml is in a folder).",
+            "Check the model name (DIR:NAME for a model whose dvc.yaml is in a folder), or "
+            "{force} to deprecate it anyway, as gto --force does.",
         )
     done = view.deprecation
     if done is not None and not request.force:
@@ -121,10 +122,12 @@ def _target(request: Request, state: State) -> tuple[str, RegisteredVersion | No
     if request.version is not None:
         found = view.versions.get(request.version.text)
         if found is None:
-            raise VersionNotFound(
-                f"{model.full} {request.version} is not registered.",
-                "Register it first, or give the commit instead of a version.",
+            hint = (
+                "Check the version (history lists every one), or give its commit instead."
+                if request.command is Command.DEREGISTER
+                else "Register it first, or give the commit instead of a version."
             )
+            raise VersionNotFound(f"{model.full} {request.version} is not registered.", hint)
         commit = found.commit
     else:
         commit = state.snapshot.commit

@@ -225,7 +225,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
     request = Request.from_inputs(
         args.command,
         model=args.model,
-        commit=args.commit,
+        commit=args.commit or "HEAD",  # `--commit ''` is HEAD, as gto takes an empty REF
         tagger=tagger,
         version=getattr(args, "version", ""),
         bump=getattr(args, "bump", "patch"),

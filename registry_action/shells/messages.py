@@ -87,7 +87,9 @@ def registered_first(facts: Facts, *, dry_run: bool) -> str:
 def parsed(facts: Facts, *, short: bool = False) -> str:
     """The notice for a tag `parse` read."""
     what = f" {facts.version}" if facts.version else ""
-    stage = f" to {facts.stage}" if facts.stage else ""
+    # An unassignment takes a stage *from* a version (gto: "unassigns stage from version").
+    towards = "from" if facts.event is Event.UNASSIGNMENT else "to"
+    stage = f" {towards} {facts.stage}" if facts.stage else ""
     tag, commit = facts.tag, facts.tag.commit[: SHORT_SHA if short else None]
     return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {commit}."
 

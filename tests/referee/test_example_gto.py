@@ -302,3 +302,37 @@ def test_tables_print_what_gtos_print(example: Path, tmp_path: Path) -> None:
         theirs = CliRunner().invoke(gto_app, [*argv, "-r", str(empty)]).output.strip()
         assert theirs == "Nothing found in the current workspace"
         assert ours(empty, *argv)[1].strip() == theirs
+
+
+# -- wording -----------------------------------------------------------------------------
+
+
+def test_parse_words_an_unassignment_from_its_stage(example: Path) -> None:
+    gto.api.unassign(str(example), "churn", version="v3.1.0", stage="staging")
+    code, out, err = ours(example, "parse", "churn#staging!#5")
+    assert code == 0, err
+    assert "unassignment of churn v3.1.0 from staging" in out, out
+    code, _, err = ours(example, "parse", "churn#qa#77")  # no such tag
+    assert code == 1 and "the ref input" not in err and "the tag name" in err, err
+
+
+def test_refusals_name_the_way_out_the_cli_has(example: Path) -> None:
+    code, _, err = ours(example, "deregister", "churn", "--version", "v7.0.0")
+    assert code == 1 and "is not registered" in err and "Register it first" not in err, err
+    code, _, err = ours(example, "deprecate", "fraud")
+    assert code == 1 and "nothing to deprecate" in err and "pass --force" in err, err
+    assert ours(example, "deprecate", "fraud", "--force")[0] == 0  # and --force does
+
+
+def test_an_empty_commit_is_head_and_a_padded_one_is_refused_as_in_gto(example: Path) -> None:
+    git(example, "commit", "-q", "--allow-empty", "-m", "next")
+    head = git(example, "rev-parse", "HEAD")
+    theirs = shutil.copytree(example, example.parent / "g")
+    gto.api.register(str(theirs), "churn", "")
+    assert tag_targets(theirs)["churn@v3.1.1"] == head
+    with pytest.raises(Exception):  # noqa: B017 - gto's own error, from git's rev parsing
+        gto.api.register(str(shutil.copytree(example, example.parent / "h")), "churn", " HEAD")
+    code, _, err = ours(example, "register", "churn", "--commit", " HEAD")
+    assert code == 1 and "spaces around it" in err, err
+    code, out, err = ours(example, "register", "churn", "--commit", "", "--json")
+    assert code == 0 and json.loads(out)["commit"] == head, err
