@@ -249,3 +249,59 @@ def test_every_write_we_accept_gto_reads_alike_and_we_take_what_gto_takes(
             code, out, err = ours(*read, "--repo", str(repo), "--json")
             assert code == 0, err
             assert json.loads(out) == expected, f"{read[0]} differs from gto's after {step}"
+
+
+# -- the action, against the GitHub stand-in -------------------------------------------------
+
+
+def _inputs(step: Step, shas: list[str]) -> dict[str, str]:
+    inputs = {"command": step.command, "model": "churn", "force": str(step.force).lower()}
+    if step.stage:
+        inputs["stage"] = step.stage
+    if step.version:
+        inputs["version"] = step.version
+    if step.commit is not None:
+        inputs["commit"] = shas[step.commit]
+    if step.command == "register" and not step.version:
+        inputs["bump"] = step.bump
+    return inputs
+
+
+@settings(
+    # Slower a step than the command line (HTTP to the stand-in): fewer examples.
+    max_examples=int(os.environ.get("INVARIANT_EXAMPLES", "20")) // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sequence=st.lists(steps, min_size=1, max_size=5))
+def test_the_action_keeps_the_invariant_through_the_api(
+    sequence: list[Step], git_repo: Path, standin: Any, run_action: Any, tmp_path: Path
+) -> None:
+    from tests.standin.gitrepo import commit
+
+    shas = [git(git_repo, "rev-parse", "HEAD")]
+    while len(shas) < COMMITS:  # the same fixture serves every example: build it once
+        log = git(git_repo, "rev-list", "--reverse", "HEAD").split()
+        if len(log) >= COMMITS:
+            shas = log[:COMMITS]
+            break
+        shas.append(commit(git_repo, {"train.log": f"run {len(log)}\n"}, f"Train {len(log)}"))
+    for name in tag_targets(git_repo):  # a fresh registry for each example
+        git(git_repo, "tag", "-d", name)
+    for step in sequence:
+        before = tag_targets(git_repo)
+        theirs = gto_accepts(step, git_repo, shas, tmp_path / "gto")
+        done = run_action(**_inputs(step, shas))
+        if done.code:
+            assert tag_targets(git_repo) == before, f"{step}: refused, yet wrote"
+            if theirs:
+                words = done.stdout
+                rule = next((r for w, r in DOCUMENTED.items() if w in words), None)
+                assert rule is not None, f"gto takes {step}; the action refuses: {words}"
+            continue
+        shown = run_action(command="show", model="")
+        assert shown.code == 0, shown.stdout
+        assert json.loads(shown.outputs["registry"]) == gto_reads(git_repo, "show")
+        told = run_action(command="history", model="")
+        assert told.code == 0, told.stdout
+        assert json.loads(told.outputs["history"]) == gto_reads(git_repo, "history")
