@@ -94,7 +94,11 @@ def test_invalid_commit_inputs_are_refused(commit: str) -> None:
 
 @pytest.mark.parametrize("commit", ["HEAD", "main", "feature/x", "v1.0.0", "abc1234", A])
 def test_commit_inputs_accepted(commit: str) -> None:
-    assert check_commit(f" {commit}\n") == commit
+    assert check_commit(commit) == commit
+    # gto hands a revision to git as typed, and git resolves no ` HEAD`: refused, not
+    # trimmed (the action's inputs are trimmed before they get here).
+    with pytest.raises(InvalidInput, match="spaces around it"):
+        check_commit(f" {commit}\n")
 
 
 def test_bump_must_be_known() -> None:
