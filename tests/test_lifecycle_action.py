@@ -17,7 +17,7 @@ import dulwich.porcelain.tag as dulwich_tag
 import gto.api
 import pytest
 
-from registry_action.backends.github import backend as github_backend
+from registry_action.backends.github import http as github_http
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.core.errors import RegistryError
 from registry_action.core.repository import Tagger
@@ -59,7 +59,7 @@ def clocks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     tick = ticker(ours)
 
     clock = SimpleNamespace(time=lambda: float(tick()), sleep=time.sleep, monotonic=time.monotonic)
-    monkeypatch.setattr(github_backend, "time", clock)
+    monkeypatch.setattr(github_http, "time", clock)
     monkeypatch.setattr(dulwich_tag, "time", SimpleNamespace(time=ticker(theirs)))
     return tick  # the action's clock, for tags a test makes between its runs
 
