@@ -365,13 +365,16 @@ class RefNode(Node):
 # How `refs(query:)` might match a ref's name: GitHub documents only "Filters refs with query
 # on name". Reports show partial matches (osowskit/atlassian-github-app-addon#72), so any
 # of these may be what github.com does; the suite passes under each (STANDIN_REF_QUERY).
+# "words": every word of the query is a word of the name, words split at anything but a
+# letter or digit. "wwords": the same with words as a `\w` tokenizer splits them (`_` is a
+# word character), so `my` does not find `my_model@v1.0.0` (docs/discovery.md).
 # "stripped": a search that drops punctuation (`@ # = !`) from the query, then matches the
 # rest as a substring, so `cv=churn@` would look for `cvchurn` and find nothing.
-REF_QUERY_MODES = ("prefix", "substring", "words", "stripped")
+REF_QUERY_MODES = ("prefix", "substring", "words", "wwords", "stripped")
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+def _words(text: str, pattern: str = r"[A-Za-z0-9]+") -> list[str]:
+    return re.findall(pattern, text)
 
 
 def query_matches(mode: str, query: str, name: str) -> bool:
@@ -381,8 +384,9 @@ def query_matches(mode: str, query: str, name: str) -> bool:
         return query in name
     if mode == "stripped":
         return "".join(_words(query)) in name
-    # words: every word of the query is a word of the name
-    return set(_words(query)) <= set(_words(name)) if _words(query) else True
+    pattern = r"\w+" if mode == "wwords" else r"[A-Za-z0-9]+"
+    words = _words(query, pattern)
+    return set(words) <= set(_words(name, pattern)) if words else True
 
 
 def standard_prefix(full_name: str) -> str:

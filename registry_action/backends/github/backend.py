@@ -21,7 +21,7 @@ from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
 
 from . import http, refusals
-from .queries import HOLDS, QUERY, REACH_PAGE, REACH_PAGES, REACH_QUERY, REGISTRY_QUERY, ref_query
+from .queries import HOLDS, QUERY, REACH_PAGE, REACH_PAGES, REACH_QUERY, REGISTRY_QUERY, tag_listing
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -60,14 +60,16 @@ class GitHubBackend:
     def read(
         self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
     ) -> Snapshot:
-        # The version and the stage tags share their query (see ref_query): one connection.
+        # The version and the stage tags share their listing (see tag_listing): one connection.
         prefixes = (tag_prefix(model), stage_prefix(model)) if stages else (tag_prefix(model),)
+        ref_prefix, query = tag_listing(model)
         variables: dict[str, Any] = {
             "owner": self.owner,
             "name": self.name,
             "commit": commit,
             "annotation": f"{commit}:{model.annotation_path}",
-            "query": ref_query(model.in_tag),
+            "refPrefix": ref_prefix,
+            "query": query or None,  # none: the whole listing under refPrefix
             "after": None,
             "first": True,
         }
@@ -76,7 +78,8 @@ class GitHubBackend:
         if not tags:
             variables["tags"] = False
         first = self._graphql(variables)
-        found = self._pages(first, variables, QUERY) if tags else []
+        folder = ref_prefix.removeprefix("refs/tags/")
+        found = self._pages(first, variables, QUERY, folder) if tags else []
         kept = [t for t in found if t.name.startswith(prefixes)]
         named = first.get("commit") or {}
         default = first.get("defaultBranchRef") or {}
@@ -109,12 +112,15 @@ class GitHubBackend:
             config=_text(config),
         )
 
-    def _pages(self, repo: dict[str, Any], variables: dict[str, Any], query: str) -> list[TagInfo]:
-        """The tags of `repo`'s `refs` page and every page after it."""
+    def _pages(
+        self, repo: dict[str, Any], variables: dict[str, Any], query: str, folder: str = ""
+    ) -> list[TagInfo]:
+        """The tags of `repo`'s `refs` page and every page after it; names are relative to
+        the `refPrefix` asked, `refs/tags/` + `folder`."""
         tags = []
         while True:
             refs = repo["refs"]
-            tags += [_tag(node) for node in refs["nodes"]]
+            tags += [_tag(node, folder) for node in refs["nodes"]]
             if not refs["pageInfo"]["hasNextPage"]:
                 return tags
             # Later pages ask for the tags alone.
@@ -283,14 +289,15 @@ def _peel(obj: dict[str, Any] | None) -> str:
     return oid
 
 
-def _tag(node: dict[str, Any]) -> TagInfo:
+def _tag(node: dict[str, Any], folder: str = "") -> TagInfo:
     target = node["target"]
+    name = folder + node["name"]
     if target["__typename"] == "Commit":
-        return TagInfo(node["name"], target["oid"])
+        return TagInfo(name, target["oid"])
     tagger = target.get("tagger") or {}
     stamp = tagger.get("date") or ""
     return TagInfo(
-        node["name"],
+        name,
         _peel(target),
         annotated=True,
         sha=target["oid"],

@@ -1,6 +1,6 @@
 """The GraphQL documents the GitHub backend sends, and what it asks `refs` for.
 
-Section 4 and 9 of docs/github-api.md say what GitHub documents about `refs`: `refPrefix` is
+Section 4 and 9 of docs/discovery.md say what GitHub documents about `refs`: `refPrefix` is
 a prefix ending in `/`, `query` only "filters refs with query on name", and `orderBy:
 TAG_COMMIT_DATE` is documented for `refs/tags/` alone.
 """
@@ -55,8 +55,7 @@ query Everything($owner: String!, $name: String!, $after: String, $first: Boolea
 }
 """
 
-# Is `$commit` on a branch or tag? Every branch (their order is unspecified, so all of them),
-# then the newest tags, a page at a time.
+# Is `$commit` on a branch or tag? The newest refs first, a page at a time.
 REACH_QUERY = """
 query Reach($owner: String!, $name: String!, $commit: String!, $refPrefix: String!,
             $first: Int!, $after: String) {
@@ -69,9 +68,7 @@ query Reach($owner: String!, $name: String!, $commit: String!, $refPrefix: Strin
   }
 }
 """
-# Pages of refs one reachability check may read, 25 a page: branches until the last page
-# (up to 40 pages, 1,000 branches: GitHub documents no order for them, so a newest-first
-# cut would miss an old branch), then one page of the newest tags (that order is documented).
+# Pages of refs one reachability check may read: 4 of branches, 1 of tags, 25 a page.
 REACH_PAGES = (("refs/heads/", 4), ("refs/tags/", 1))
 REACH_PAGE = 25
 HOLDS = ("BEHIND", "IDENTICAL")  # the head (our commit) is in the base ref's history
@@ -117,7 +114,9 @@ def ref_query(prefix: str) -> str:
     word, that is when no `_` follows it: `my_model@` gets "" (docs/discovery.md).
     """
     match = re.match(r"[A-Za-z0-9]+", prefix)
-    return match.group() if match else ""
+    if not match or prefix[match.end() : match.end() + 1] == "_":
+        return ""
+    return match.group()
 
 
 def tag_listing(model: ModelName) -> tuple[str, str]:
