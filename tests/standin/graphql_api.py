@@ -9,6 +9,7 @@ naming it, instead of silently returning null.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import threading
@@ -96,6 +97,7 @@ class Ctx:
     rate_used: int
     bugs: list[str] = field(default_factory=list)  # tracebacks of unexpected resolver errors
     ref_query: str = "substring"  # how refs(query:) matches: one of REF_QUERY_MODES
+    branch_order: str = "date"  # how TAG_COMMIT_DATE orders refs/heads/: one of BRANCH_ORDERS
 
     @property
     def web(self) -> str:
@@ -389,6 +391,17 @@ def query_matches(mode: str, query: str, name: str) -> bool:
     return set(words) <= set(_words(name, pattern)) if words else True
 
 
+# `TAG_COMMIT_DATE` orders refs by their commit's date "if the ref prefix is refs/tags/"
+# (RefOrderField in the schema): for branches the order is unspecified. "date" answers as
+# for tags; "shuffled" in an order that is fixed but follows neither date nor name.
+BRANCH_ORDERS = ("date", "shuffled")
+
+
+def branch_key(name: str) -> list[Any]:
+    """A branch's place under `orderBy: TAG_COMMIT_DATE` when they are shuffled."""
+    return [hashlib.sha256(name.encode()).hexdigest(), name]
+
+
 def standard_prefix(full_name: str) -> str:
     parts = full_name.split("/")
     return "/".join(parts[:2]) + "/" if len(parts) > 2 else full_name
@@ -589,7 +602,10 @@ class RepoNode(Node):
         field = (orderBy or {}).get("field", "ALPHABETICAL")
         descending = ((orderBy or {}).get("direction") or direction or "ASC") == "DESC"
         keyed: list[tuple[list[Any], Any]] = []
-        if field == "TAG_COMMIT_DATE":
+        shuffled = self.ctx.branch_order == "shuffled" and refPrefix.startswith("refs/heads/")
+        if field == "TAG_COMMIT_DATE" and shuffled:
+            keyed = [(branch_key(r.name), r) for r in refs]
+        elif field == "TAG_COMMIT_DATE":
             objects = git.read_many([r.oid for r in refs])  # prefetch tags, then their targets
             git.read_many([o.header("object") or "" for o in objects.values() if o.type == "tag"])
             for r in refs:

@@ -191,6 +191,8 @@ class StandIn:
         self.ref_query = ref_query or os.environ.get("STANDIN_REF_QUERY") or "substring"
         if self.ref_query not in graphql_api.REF_QUERY_MODES:
             raise ValueError(f"ref_query must be one of {graphql_api.REF_QUERY_MODES}")
+        # How branches come under TAG_COMMIT_DATE (graphql_api.BRANCH_ORDERS): unspecified.
+        self.branch_order = "date"
         self.dispatches: list[Dispatch] = []
         self.invalid_bodies: list[InvalidBody] = []
         self.server_errors: list[str] = []  # tracebacks of stand-in bugs (answered 500)
@@ -488,6 +490,7 @@ class StandIn:
             reset_at=self._reset_at,
             rate_used=used,
             ref_query=self.ref_query,
+            branch_order=self.branch_order,
         )
         answer = graphql_api.handle(ctx, body)
         if ctx.bugs:

@@ -6,7 +6,6 @@ GitHub's refusals mean in refusals.py; this module reads the answers into the co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -21,9 +20,16 @@ from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
 
 from . import http, refusals
-from .queries import HOLDS, QUERY, REACH_PAGE, REACH_PAGES, REACH_QUERY, REGISTRY_QUERY, tag_listing
-
-_SHA = re.compile(r"[0-9a-f]{40}")
+from .queries import (
+    HOLDS,
+    QUERY,
+    REACH_PAGE,
+    REACH_PAGES,
+    REACH_QUERY,
+    REGISTRY_QUERY,
+    is_sha,
+    tag_listing,
+)
 
 
 class GitHubBackend:
@@ -73,6 +79,12 @@ class GitHubBackend:
             "after": None,
             "first": True,
         }
+        if not is_sha(commit):  # a branch or tag named as the commit proves it reachable
+            variables |= {
+                "named": True,
+                "branch": f"refs/heads/{commit}",
+                "tag": f"refs/tags/{commit}",
+            }
         if stages:
             variables |= {"stages": True, "config": f"{commit}:{CONFIG_FILE}"}
         if not tags:
@@ -83,16 +95,16 @@ class GitHubBackend:
         kept = [t for t in found if t.name.startswith(prefixes)]
         named = first.get("commit") or {}
         default = first.get("defaultBranchRef") or {}
-        held = (default.get("compare") or {}).get("status") in HOLDS
+        sha = _peel(named)
         return Snapshot(
-            commit=_peel(named),
+            commit=sha,
             annotation=_text(first.get("annotation")),
             tags=tuple(t for t in kept if t.commit),
             web_url=first.get("url") or "",
             tag_sha=named.get("oid", "") if named.get("__typename") == "Tag" else "",
             default_branch=default.get("name", ""),
             config=_text(first.get("config")) if stages else None,
-            reachable=True if held else None,  # else: another branch or a tag may hold it
+            reachable=True if _held(first, commit, sha) else None,  # None: asked by sha later
         )
 
     def read_registry(self) -> Snapshot:
@@ -130,8 +142,8 @@ class GitHubBackend:
             repo = self._graphql(variables, query)
 
     def reachable(self, commit: str) -> bool:
-        """Whether a branch or tag holds `commit`: the newest branches, then the newest tags,
-        a few pages at most (the default branch was asked in the read)."""
+        """Whether a branch or tag holds `commit` (a sha): every branch, then the newest
+        tags (see REACH_PAGES)."""
         for prefix, pages in REACH_PAGES:
             variables: dict[str, Any] = {
                 "owner": self.owner,
@@ -172,7 +184,7 @@ class GitHubBackend:
         # An unused tag object is harmless (nothing points at it), so this POST may be retried.
         _, created = self.http.retry(lambda: self._post("git/tags", body), self._refuse_for(tag))
         sha = created.get("sha") if isinstance(created, dict) else None
-        if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        if not isinstance(sha, str) or not is_sha(sha):
             raise BackendError(
                 "GitHub answered the tag-object POST without a tag sha; no tag was made.",
                 "A proxy may have answered instead of GitHub; {later}.",
@@ -266,6 +278,21 @@ class GitHubBackend:
 
     def _refuse_for(self, tag: str) -> http.Refuse:
         return lambda err: refusals.refusal(err, self.repository, tag)
+
+
+def _held(repo: dict[str, Any], commit: str, sha: str) -> bool:
+    """Whether the first answer proves `commit` (resolved to `sha`) on a branch or tag: the
+    default branch's history holds it, or it names a branch or tag that points at it.
+
+    The compare was asked with the text of `commit`, which GitHub resolves on its own (a
+    branch and a tag may share a name; a short sha may be a fork's): it counts only for a
+    full sha, which is itself."""
+    if not sha:
+        return False
+    compare = ((repo.get("defaultBranchRef") or {}).get("compare") or {}).get("status")
+    if is_sha(commit) and compare in HOLDS:
+        return True
+    return any(_peel((repo.get(ref) or {}).get("target")) == sha for ref in ("branch", "tag"))
 
 
 def _text(blob: dict[str, Any] | None) -> str | None:

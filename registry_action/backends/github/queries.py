@@ -55,7 +55,7 @@ query Everything($owner: String!, $name: String!, $after: String, $first: Boolea
 }
 """
 
-# Is `$commit` on a branch or tag? The newest refs first, a page at a time.
+# Is `$commit` (a sha) on a branch or tag? A page of refs at a time.
 REACH_QUERY = """
 query Reach($owner: String!, $name: String!, $commit: String!, $refPrefix: String!,
             $first: Int!, $after: String) {
@@ -68,8 +68,10 @@ query Reach($owner: String!, $name: String!, $commit: String!, $refPrefix: Strin
   }
 }
 """
-# Pages of refs one reachability check may read: 4 of branches, 1 of tags, 25 a page.
-REACH_PAGES = (("refs/heads/", 4), ("refs/tags/", 1))
+# Pages of refs one reachability check may read, 25 a page: branches to the last page (up
+# to 40 pages, 1,000 branches: GitHub documents no order for them, so a newest-first cut
+# could miss any one), then one page of the newest tags (an order GitHub documents).
+REACH_PAGES = (("refs/heads/", 40), ("refs/tags/", 1))
 REACH_PAGE = 25
 HOLDS = ("BEHIND", "IDENTICAL")  # the head (our commit) is in the base ref's history
 
