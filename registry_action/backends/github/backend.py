@@ -214,6 +214,8 @@ class GitHubBackend:
             # "Reference update failed" passes on a retry (github/rest-api-description
             # #4887, cms-sw/cms-bot#2480): treat it as a lost answer.
             flaky = err.status == 422 and "reference update failed" in text
+            if flaky and (existing := self._conflict(tag)):
+                raise refusals.ref_conflict(tag, existing) from None
             if not (flaky or http.transient(err)):
                 raise refusals.ref_refusal(err, self.repository, tag) from None
             failure = err
@@ -246,6 +248,13 @@ class GitHubBackend:
             ) from None
         except requests.RequestException as err:
             raise BackendError(f"GitHub could not be reached: {type(err).__name__}.") from None
+
+    def _conflict(self, tag: str) -> str:
+        """The existing tag that `tag` cannot stand beside, a folder of its name that is a
+        ref already (`team` for `team/churn@v1.0.0`); "" when there is none."""
+        parts = tag.split("/")[:-1]
+        folders = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+        return next((f for f in folders if self._ref_sha(f) is not None), "")
 
     def _settle(self, tag: str, ours: str) -> None:
         """The ref exists: fine if it points at our tag object, else the race is lost."""

@@ -157,9 +157,11 @@ def transient(err: GithubException) -> bool:
 
 
 def limited(err: GithubException) -> bool:
-    """A rate limit with no time to wait named: a 429 (GitHub's "too many requests") or
-    GitHub's secondary rate limit, which may come as a bare 403 saying so."""
-    return err.status in (403, 429) and "secondary rate limit" in message_of(err).lower()
+    """A rate limit, waited at least a minute when GitHub names no time: any 429 ("too many
+    requests", whatever its text), or a 403 saying it is GitHub's secondary rate limit."""
+    if err.status == 429:
+        return True
+    return err.status == 403 and "secondary rate limit" in message_of(err).lower()
 
 
 def unreachable(err: requests.RequestException | None) -> BackendError:

@@ -1,8 +1,8 @@
 """The GraphQL documents the GitHub backend sends, and what it asks `refs` for.
 
-Section 4 and 9 of docs/discovery.md say what GitHub documents about `refs`: `refPrefix` is
-a prefix ending in `/`, `query` only "filters refs with query on name", and `orderBy:
-TAG_COMMIT_DATE` is documented for `refs/tags/` alone.
+docs/discovery.md says what GitHub documents about `refs` (`refPrefix` is a prefix ending
+in `/`, `query` only "filters refs with query on name", `orderBy: TAG_COMMIT_DATE` is for
+`refs/tags/` alone) and how every tag of a model is found anyway.
 """
 
 from __future__ import annotations

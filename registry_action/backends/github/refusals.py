@@ -16,7 +16,7 @@ from registry_action.core.errors import (
     RepositoryNotFound,
 )
 
-from .http import message_of
+from .http import headers_of, message_of
 
 
 def refusal(err: GithubException, repository: str, tag: str = "") -> BackendError:
@@ -28,6 +28,8 @@ def refusal(err: GithubException, repository: str, tag: str = "") -> BackendErro
             "GitHub refused the token (401 Bad credentials).",
             "Pass a valid token: {token}.",
         )
+    if status == 403 and sso_url(err):
+        return sso_refusal(err, repository)
     # `x-accepted-github-permissions` lists every permission set that would have worked
     # (e.g. `contents=write; contents=write,workflows=write`), not what is missing.
     if status == 403:
@@ -37,6 +39,11 @@ def refusal(err: GithubException, repository: str, tag: str = "") -> BackendErro
         )
     if status == 404:
         return not_found(repository)
+    if status == 409 and "empty" in message.lower():
+        return BackendError(
+            f"Repository {repository} is empty (409 {message}): it has no commit to tag.",
+            "Push a commit to it, then run again.",
+        )
     if status == 422:
         return unprocessable(what, message)
     return BackendError(f"GitHub answered {status} ({message}).", "Try again: {later}.")
@@ -44,7 +51,7 @@ def refusal(err: GithubException, repository: str, tag: str = "") -> BackendErro
 
 def ref_refusal(err: GithubException, repository: str, tag: str) -> BackendError:
     """The ref POST failed for good; the tag object before it was created."""
-    if err.status == 403:
+    if err.status == 403 and not sso_url(err):
         # The same token just created the tag object, so it can write contents: GitHub
         # asks more for this commit. A tag on a commit whose .github/workflows differ
         # from every branch head needs `workflows`, which GITHUB_TOKEN never has.
@@ -75,7 +82,7 @@ def dispatch_refusal(
         "block": f"on: {{workflow_dispatch: {{inputs: {{{inputs}}}}}}}",
         "sent": ", ".join(sent),
     }
-    if status == 403:
+    if status == 403 and not sso_url(err):
         return PermissionDenied(
             f"The token may not start {where} (403 {message}).",
             "Give the job `permissions: actions: write`.",
@@ -109,6 +116,40 @@ def dispatch_refusal(
             values=values,
         )
     return refusal(err, repository)
+
+
+def sso_url(err: GithubException) -> str:
+    """The authorization URL of a 403 for SAML single sign-on: GitHub answers a token not
+    authorized for the organization with `X-GitHub-SSO: required; url=…` (docs/github-api.md,
+    section 9); "" for any other answer."""
+    header = headers_of(err).get("x-github-sso", "")
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "url" and value.startswith(("https://", "http://")):
+            return value
+    return ""
+
+
+def sso_refusal(err: GithubException, repository: str) -> PermissionDenied:
+    return PermissionDenied(
+        f"The token is not authorized for the SAML single sign-on of {repository}'s "
+        f"organization (403 {message_of(err)}).",
+        "Authorize the token for the organization at {sso_url}, then run again.",
+        values={"sso_url": sso_url(err)},
+    )
+
+
+def ref_conflict(tag: str, existing: str) -> BackendError:
+    """Git cannot hold `refs/tags/TAG` beside `refs/tags/EXISTING` when one is a folder of
+    the other (a ref is a file); GitHub answers "Reference update failed" for it, the same
+    words as for a passing failure (docs/github-api.md, section 9)."""
+    return BackendError(
+        f"Tag {tag} cannot be created: tag {existing} exists, and Git cannot hold both "
+        f"refs/tags/{existing} and refs/tags/{tag} (a ref cannot also be a folder).",
+        "Delete or rename tag {existing}, or give the model a name that does not start "
+        "with {existing}/.",
+        values={"existing": existing},
+    )
 
 
 def unprocessable(what: str, message: str) -> BackendError:
