@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_action.backends.base import Backend
-from registry_action.core.dvc_yaml import declared_models, model_annotation
-from registry_action.core.errors import AnnotationError
+from registry_action.core.dvc_yaml import declares, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
 from registry_action.core.model_view import ModelView
@@ -77,7 +76,7 @@ def deployable(
     snapshot = backend.read(model, commit, stages=True)
     view = ModelView.of(model, snapshot.tags)
     tag, holder = reading.chosen_version(
-        view, stage=stage, version=version, declared=_declared(model, snapshot.annotation)
+        view, stage=stage, version=version, declared=declares(model, snapshot.annotation)
     )
     previous = reading.stage_previous(view, stage, holder) if stage else ""
     if tag is None:
@@ -89,10 +88,3 @@ def deployable(
     annotation = model_annotation(model, text, tag.commit, required=False)
     found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
     return Deployable(model, found, stage, previous)
-
-
-def _declared(model: ModelName, text: str | None) -> bool:
-    try:
-        return text is not None and model.name in declared_models(text, model.annotation_path)
-    except AnnotationError:
-        return False

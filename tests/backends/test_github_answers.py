@@ -1,6 +1,6 @@
-"""GitHub's answers handled as documented (issue 19, finding 7; docs/github-api.md, section
-9): a bare 429 waits a minute, SAML SSO names its authorization URL, a ref-name conflict is
-named and not retried, an empty repository says so. The stand-in answers each as GitHub."""
+"""GitHub's answers handled as documented (issue 19, finding 7; docs/github-facts.md): a
+bare 429 waits a minute, SAML SSO names its authorization URL, a ref-name conflict is named
+and not retried, an empty repository says so. The stand-in answers each as GitHub."""
 
 from __future__ import annotations
 

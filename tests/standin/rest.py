@@ -505,7 +505,7 @@ def create_ref(ctx: RepoContext, req: Request) -> Reply:
         created = ctx.git.create_ref(name, obj.oid)
     except GitError:
         # Also a ref whose folder is a ref already (`refs/tags/team` for `team/churn@v1`):
-        # GitHub words it as a passing failure (docs/github-api.md, section 9).
+        # GitHub words it as a passing failure (docs/github-facts.md, "Ref name conflicts").
         return error(422, "Reference update failed", req.doc)
     if not created:
         return error(422, "Reference already exists", req.doc)
@@ -604,7 +604,7 @@ def _tree(ctx: RepoContext, expr: str) -> list[tuple[str, str, str, str]]:
 
 
 def workflow_dispatch(ctx: RepoContext, req: Request) -> Reply:
-    """GitHub's answers, as users report them (docs/github-api.md, section 8):
+    """GitHub's answers, as users report them (docs/github-facts.md, "Workflow dispatch"):
     404 when the workflow file is not on the ref dispatched to (cli/cli#9781); 422 for a
     file without the trigger, undeclared inputs (benc-uk/workflow-dispatch#80) or a missing
     required one."""

@@ -458,15 +458,15 @@ class StandIn:
                     self.invalid_bodies.append(InvalidBody(method, path, body, problem))
                 return rest.error(400 if not body_ok else 422, problem, doc)
         if "/git/" in route.template and not self.git.refs():
-            # GitHub's git data endpoints in a repository without commits (docs/github-api.md,
-            # section 9): permanent, whatever the request.
+            # GitHub's git data endpoints in a repository without commits (docs/github-facts.md,
+            # "Empty repositories"): permanent, whatever the request.
             return rest.error(409, "Git Repository is empty.", doc)
         request = rest.Request(params, query, body, headers, level == "write", doc)
         return route.handler(self._ctx(), request)
 
     def _sso_refusal(self) -> Reply:
         """A token not authorized for the organization's SAML single sign-on: 403 and the URL
-        to authorize it at in `X-GitHub-SSO` (docs/github-api.md, section 9)."""
+        to authorize it at in `X-GitHub-SSO` (docs/github-facts.md, "SAML single sign-on")."""
         reply = rest.error(
             403,
             "Resource protected by organization SAML enforcement. You must grant your "

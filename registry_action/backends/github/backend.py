@@ -13,11 +13,17 @@ from urllib.parse import quote
 import requests
 from github import GithubException
 
-from registry_action.core.dvc_yaml import NOT_TEXT, TOO_LARGE
 from registry_action.core.errors import BackendError, TagExists
-from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
+from registry_action.core.grammar import ModelName, quote_tag, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
-from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
+from registry_action.core.repository import (
+    FileText,
+    Snapshot,
+    Tagger,
+    TagInfo,
+    Unreadable,
+    utc_iso,
+)
 
 from . import http, refusals
 from .queries import (
@@ -266,7 +272,7 @@ class GitHubBackend:
 
         def get() -> str | None:
             try:
-                _, ref = self.http.get(self._path(f"git/ref/tags/{quote(tag, safe='/@=')}"))
+                _, ref = self.http.get(self._path(f"git/ref/tags/{quote_tag(tag)}"))
             except GithubException as err:
                 if err.status == 404:
                     return None
@@ -304,13 +310,13 @@ def _held(repo: dict[str, Any], commit: str, sha: str) -> bool:
     return any(_peel((repo.get(ref) or {}).get("target")) == sha for ref in ("branch", "tag"))
 
 
-def _text(blob: dict[str, Any] | None) -> str | None:
+def _text(blob: dict[str, Any] | None) -> FileText:
     """A file's text; None when absent. Binary or cut text is refused by the YAML loader."""
     blob = blob or {}
     if blob.get("isBinary"):
-        return NOT_TEXT
+        return Unreadable.BINARY
     if blob.get("isTruncated"):
-        return TOO_LARGE
+        return Unreadable.TOO_LARGE
     text: str | None = blob.get("text")
     return text
 

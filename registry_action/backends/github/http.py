@@ -26,7 +26,7 @@ WAIT_BUDGET = 60.0  # seconds of backoff one run may spend in all
 MAX_TRIES = 4
 DEADLINE = 120.0  # seconds from the backend's start after which no retry is begun
 # GitHub: without retry-after or x-ratelimit-reset, "wait for at least one minute before
-# retrying" a rate limit error (docs/github-api.md, section 9).
+# retrying" a rate limit error (docs/github-facts.md, "Rate limits").
 RATE_LIMIT_WAIT = 60.0
 
 T = TypeVar("T")

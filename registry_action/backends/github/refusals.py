@@ -1,6 +1,6 @@
 """GitHub's answers turned into this project's errors: what went wrong, and what to do.
 
-What GitHub answers is gathered in docs/github-api.md (sections 8 and 9).
+What GitHub answers is gathered in docs/github-facts.md.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def ref_refusal(err: GithubException, repository: str, tag: str) -> BackendError
 def dispatch_refusal(
     err: GithubException, repository: str, workflow: str, ref: str, sent: list[str]
 ) -> BackendError:
-    """Why GitHub would not start `workflow` on `ref`, as its answers say (section 8 of
-    docs/github-api.md: cli/cli#9781, benc-uk/workflow-dispatch#80)."""
+    """Why GitHub would not start `workflow` on `ref`, as its answers say
+    (docs/github-facts.md, "Workflow dispatch": cli/cli#9781, benc-uk/workflow-dispatch#80)."""
     status, message = err.status, message_of(err)
     where = f"workflow {workflow} on {ref}"
     inputs = ", ".join(f"{name}: {{type: string}}" for name in sent)
@@ -120,8 +120,8 @@ def dispatch_refusal(
 
 def sso_url(err: GithubException) -> str:
     """The authorization URL of a 403 for SAML single sign-on: GitHub answers a token not
-    authorized for the organization with `X-GitHub-SSO: required; url=…` (docs/github-api.md,
-    section 9); "" for any other answer."""
+    authorized for the organization with `X-GitHub-SSO: required; url=…` (docs/github-facts.md,
+    "SAML single sign-on"); "" for any other answer."""
     header = headers_of(err).get("x-github-sso", "")
     for part in header.split(";"):
         key, _, value = part.strip().partition("=")
@@ -142,7 +142,7 @@ def sso_refusal(err: GithubException, repository: str) -> PermissionDenied:
 def ref_conflict(tag: str, existing: str) -> BackendError:
     """Git cannot hold `refs/tags/TAG` beside `refs/tags/EXISTING` when one is a folder of
     the other (a ref is a file); GitHub answers "Reference update failed" for it, the same
-    words as for a passing failure (docs/github-api.md, section 9)."""
+    words as for a passing failure (docs/github-facts.md, "Ref name conflicts")."""
     return BackendError(
         f"Tag {tag} cannot be created: tag {existing} exists, and Git cannot hold both "
         f"refs/tags/{existing} and refs/tags/{tag} (a ref cannot also be a folder).",
