@@ -7,7 +7,9 @@ there, never from this file.
 
 Lanes: every test carries exactly one of the markers `core`, `standin`, `referee` and
 `container` (`pytest -m core` is `make test-fast`). A folder gives its lane to its tests
-(`FOLDER_LANES`); a module or a test may set another with its own marker.
+(`FOLDER_LANES`); a module or a test may set another with its own marker. In the folders
+marked `AUTO` (backends and commands, tested both on canned HTTP answers and against the
+stand-in) a test is `core` unless it asks for a repository or the stand-in.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from harness.inprocess import Run, step_runner
 pytest_plugins = ["harness.standin.pytest_plugin", "tests.backends.github_http"]
 
 LANES = ("core", "standin", "referee", "container")
+AUTO = "core unless it needs a repository"
 FOLDER_LANES = {
     "core": "core",  # pure rules
     "decide": "core",  # pure decisions, and the write loop over in-memory backends
-    "commands": "core",  # the commands over canned HTTP answers
-    "backends": "core",  # the backends over canned HTTP answers; stand-in modules say so
+    "commands": AUTO,  # the commands over canned HTTP answers or the stand-in
+    "backends": AUTO,  # the backends over canned HTTP answers or the stand-in
     "shells": "standin",  # the shells over the stand-in or a local clone
     "referee": "referee",  # compared with gto
     "reliability": "standin",
@@ -75,6 +78,8 @@ def _lane(item: pytest.Item) -> str:
     lane = FOLDER_LANES.get(folder)
     if lane is None:
         raise pytest.UsageError(f"{item.nodeid}: put the test in a lane folder ({FOLDER_LANES})")
+    if lane == AUTO:
+        return "standin" if NOT_CORE.intersection(getattr(item, "fixturenames", ())) else "core"
     return lane
 
 
