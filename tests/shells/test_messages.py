@@ -189,7 +189,10 @@ def test_the_registry_table_is_gtos_sorted_with_dashes_for_nothing() -> None:
     ]
 
 
-def test_the_history_table_shortens_the_commit() -> None:
+WHEN = "2026-01-01 00:00:09+00:00"  # as gto prints a time: a space, not `T`
+
+
+def test_the_history_table_prints_times_as_gto_and_shortens_the_commit() -> None:
     deprecated = EVENT | {
         "event": "deprecation",
         "version": None,
@@ -197,8 +200,8 @@ def test_the_history_table_shortens_the_commit() -> None:
         "ref": "churn@deprecated",
     }
     assert messages.history_table([EVENT, deprecated])[1:] == [
-        [EVENT["timestamp"], "churn", "assignment", "v1.1.0", "prod", B[:7], "churn#prod#3"],
-        [EVENT["timestamp"], "churn", "deprecation", "-", "-", B[:7], "churn@deprecated"],
+        [WHEN, "churn", "assignment", "v1.1.0", "prod", B[:7], "churn#prod#3"],
+        [WHEN, "churn", "deprecation", "-", "-", B[:7], "churn@deprecated"],
     ]  # fmt: skip
 
 
