@@ -33,7 +33,7 @@ test: $(STAMP)
 # same tests, but imports every lane's modules to collect them.
 CORE_PATHS := tests/core tests/decide tests/commands tests/backends tests/shells/test_messages.py
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m core $(CORE_PATHS)
+	$(BIN)/pytest -q -p no:cacheprovider -m core --hypothesis-profile fast $(CORE_PATHS)
 
 # ci-test: the whole suite once, the reliability scenarios' figures written as they run
 RELIABILITY_FIGURES ?= .reliability-figures.md

@@ -19,8 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from harness.inprocess import Run, step_runner
+
+# `make test-fast` is the edit-and-run loop: fewer examples a property there
+# (`--hypothesis-profile fast`); `make test` and CI keep hypothesis's default of 100.
+settings.register_profile("fast", max_examples=15)
 
 pytest_plugins = ["harness.standin.pytest_plugin", "tests.backends.github_http"]
 
