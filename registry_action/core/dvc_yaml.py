@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from registry_action.core.errors import AnnotationError
 from registry_action.core.grammar import ModelName
@@ -169,6 +169,8 @@ def load_yaml(text: str, source: str) -> Any:
     except yaml.reader.ReaderError as err:
         code = ord(err.character) if isinstance(err.character, str) else err.character
         problem = f"unacceptable character U+{code:04X}"
+        if 0xDC80 <= code <= 0xDCFF:  # a byte the backend kept with Python's surrogateescape
+            problem = f"invalid UTF-8 byte 0x{code - 0xDC00:02X}"
         line = text[: err.position].count("\n") + 1
     except yaml.YAMLError as err:
         problem, line = str(err), None
@@ -238,21 +240,93 @@ def annotation_for(name: str, folder: str, text: str | None, source: str) -> Ann
     path = entry.get("path") or ""
     if not isinstance(path, str):
         raise AnnotationError(
-            f"'path' of {name!r} in {source} is not a string.", "Fix the file.", file=source
+            f"'path' of {name!r} in {source} is not a string.",
+            "Fix the file.",
+            file=source,
+            line=_value_line(text, "artifacts", name, "path"),
         )
     return Annotation(
-        path=_repository_path(folder, path),
+        path=_repository_path(name, folder, path, text, source),
         type=_text(entry.get("type")),
         description=_text(entry.get("desc")),
         labels=tuple(labels),
     )
 
 
-def _repository_path(folder: str, path: str) -> str:
-    """The artifact's path from the repository root; URLs (s3://...) stay as they are."""
-    if not path or "://" in path:
+# DVC's remote storage types, each an external URL an artifact's `path` may be
+# (dvc.org/doc/user-guide/data-management/remote-storage; `remote://NAME/path` names a
+# remote of .dvc/config). `file://` is not among them: it is a path on the runner.
+URL_SCHEMES = frozenset(
+    {"s3", "gs", "azure", "gdrive", "ssh", "hdfs", "webhdfs", "http", "https", "webdav",
+     "webdavs", "oss", "remote"}
+)  # fmt: skip
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _repository_path(name: str, folder: str, path: str, text: str, source: str) -> str:
+    """The artifact's path from the repository root, or its storage URL (s3://...).
+
+    A consumer copies, uploads or `cat`s what the `path` output names, so it never leaves
+    the repository: no absolute path, no `..` past the root, no `~`, no backslash (a
+    separator on Windows), no control character.
+    """
+    if not path:
         return path
-    return posixpath.normpath(posixpath.join(folder, path))
+    url = _URL.match(path)
+    if url and url[1].lower() in URL_SCHEMES:
+        if _CONTROL.search(path):
+            _path_error(name, path, text, source, "holds a control character")
+        return path
+    joined = posixpath.normpath(posixpath.join(folder, path))
+    if url:
+        problem = f"is a {url[1]}:// URL, which is not a DVC remote storage type"
+    elif path.startswith("/"):
+        problem = "is an absolute path"
+    elif path.startswith("~"):
+        problem = "names a home folder"
+    elif "\\" in path or _CONTROL.search(path):
+        problem = "holds a backslash or a control character"
+    elif joined == ".." or joined.startswith("../"):
+        problem = "leads out of the repository"
+    else:
+        return joined
+    _path_error(name, path, text, source, problem)
+
+
+def _path_error(name: str, path: str, text: str, source: str, problem: str) -> NoReturn:
+    raise AnnotationError(
+        f"'path' of {name!r} in {source} {problem}: {path!r}.",
+        "Give a path inside the repository, relative to the folder of {source}, or a "
+        "storage URL such as s3://bucket/model.pkl.",
+        file=source,
+        line=_value_line(text, "artifacts", name, "path"),
+        values={"source": source},
+    )
+
+
+def _value_line(text: str, *keys: str) -> int | None:
+    """The line (from 1) of the value at `keys` in the YAML `text`, merge keys followed."""
+    try:
+        node: Node | None = yaml.compose(text, Loader=_BoundedLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    for key in keys:
+        node = _lookup(node, key)
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _lookup(node: Node | None, key: str) -> Node | None:
+    """The value node of `key` in a mapping node: its own key first, then what it merges."""
+    if not isinstance(node, MappingNode):
+        return None
+    merged: list[Node] = []
+    for key_node, value in node.value:
+        if key_node.tag == _MERGE_TAG:
+            merged += value.value if isinstance(value, SequenceNode) else [value]
+        elif isinstance(key_node, ScalarNode) and key_node.value == key:
+            return value if isinstance(value, Node) else None
+    return next(filter(None, (_lookup(source, key) for source in merged)), None)
 
 
 def _text(value: Any) -> str:
