@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check reliability
+.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check reliability docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,11 +35,12 @@ test-query-modes: $(STAMP)
 		STANDIN_REF_QUERY=$$mode $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
 	done
 
-## lint: ruff, mypy, the action metadata schema and hadolint
+## lint: ruff, mypy, the layer contracts, the action metadata schema and hadolint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
@@ -73,6 +74,10 @@ bench-check: $(STAMP)
 
 ## ci: what .ci/run does
 ci: lint test test-query-modes reliability bench-check container
+
+## docs: write docs/reference.md's inputs and outputs tables from action.yml
+docs: $(STAMP)
+	$(BIN)/python -m scripts.reference
 
 ## lock: re-pin the image's dependencies with hashes from pyproject.toml
 lock: $(STAMP)

@@ -102,7 +102,7 @@ def run_action(
             code, stdout = done.returncode, done.stdout + done.stderr
         else:
             capsys.readouterr()
-            code = action.run(os.environ)
+            code = action.run_step(os.environ)
             out = capsys.readouterr()
             stdout = out.out + out.err
         return Run(

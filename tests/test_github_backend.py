@@ -16,7 +16,6 @@ import pytest
 import requests
 
 from registry_action.backends.github.backend import GitHubBackend
-from registry_action.core.dvc_yaml import NOT_TEXT, TOO_LARGE
 from registry_action.core.errors import (
     AuthError,
     BackendError,
@@ -25,6 +24,7 @@ from registry_action.core.errors import (
     TagExists,
     VersionAlreadyRegistered,
 )
+from registry_action.core.repository import Unreadable
 from registry_action.decide.request import Request
 from tests.conftest import register
 from tests.github_http import (
@@ -119,8 +119,8 @@ def test_read_reports_no_commit_for_a_missing_or_non_commit_object(http, backend
 @pytest.mark.parametrize(
     ("blob", "expected"),
     [
-        ({"text": None, "isBinary": True, "isTruncated": False}, NOT_TEXT),
-        ({"text": DVC_YAML[:10], "isBinary": False, "isTruncated": True}, TOO_LARGE),
+        ({"text": None, "isBinary": True, "isTruncated": False}, Unreadable.BINARY),
+        ({"text": DVC_YAML[:10], "isBinary": False, "isTruncated": True}, Unreadable.TOO_LARGE),
         (None, None),
     ],
     ids=["binary", "truncated", "absent"],

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_action.backends.base import Backend
-from registry_action.core.dvc_yaml import Annotation, declared_models, model_annotation
-from registry_action.core.errors import AnnotationError
+from registry_action.core.dvc_yaml import Annotation, declares, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
 from registry_action.core.model_view import ModelView
@@ -78,7 +77,7 @@ def deployable(
     snapshot = backend.read(model, commit, stages=True)
     view = ModelView.of(model, snapshot.tags)
     tag, holder = reading.chosen_version(
-        view, stage=stage, version=version, declared=_declared(model, snapshot.annotation)
+        view, stage=stage, version=version, declared=declares(model, snapshot.annotation)
     )
     previous = reading.stage_previous(view, stage, holder) if stage else ""
     if tag is None:
@@ -99,10 +98,3 @@ def annotation_at(
     if commit != snapshot.commit:
         text = backend.read(model, commit, tags=False).annotation
     return model_annotation(model, text, commit, required=False)
-
-
-def _declared(model: ModelName, text: str | None) -> bool:
-    try:
-        return text is not None and model.name in declared_models(text, model.annotation_path)
-    except AnnotationError:
-        return False

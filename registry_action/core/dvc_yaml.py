@@ -21,15 +21,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from registry_action.core.errors import AnnotationError
 from registry_action.core.grammar import ModelName
+from registry_action.core.repository import FileText, Unreadable
 
 MAX_BYTES = 512 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 20_000  # bounds the parse's time and memory well below what 512 KiB allows
 _NULL_TAG, _STR_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-# What a backend hands over for a file it could not read as text (git text has no NUL).
-NOT_TEXT = "\x00"
-TOO_LARGE = "\x00\x00"
 
 
 @dataclass(frozen=True)
@@ -148,15 +146,17 @@ _BoundedLoader.add_constructor(_NULL_TAG, lambda loader, node: None)
 _BoundedLoader.add_implicit_resolver(_MERGE_TAG, re.compile(r"^(?:<<)$"), ["<"])
 
 
-def load_yaml(text: str, source: str) -> Any:
+def load_yaml(text: str | Unreadable, source: str) -> Any:
     """Parse untrusted YAML text within the bounds above."""
-    if text == TOO_LARGE or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+    if text is Unreadable.TOO_LARGE or (
+        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES
+    ):
         raise AnnotationError(
             f"{source} is larger than {MAX_BYTES // 1024} KiB.",
             "Keep dvc.yaml small, or {no_annotation}.",
             file=source,
         )
-    if "\x00" in text:
+    if text is Unreadable.BINARY or "\x00" in text:  # git's text never holds a NUL
         raise AnnotationError(f"{source} is not a text file.", "Fix the file.", file=source)
     try:
         document = yaml.load(text, Loader=_BoundedLoader)
@@ -201,7 +201,7 @@ def _check_text(node: Any) -> None:
             stack += item
 
 
-def declared_models(text: str, source: str) -> dict[str, Any]:
+def declared_models(text: str | Unreadable, source: str) -> dict[str, Any]:
     """The `artifacts:` mapping of a dvc.yaml (empty when it has none)."""
     document = load_yaml(text, source)
     if document is None:
@@ -218,7 +218,15 @@ def declared_models(text: str, source: str) -> dict[str, Any]:
     return artifacts
 
 
-def annotation_for(name: str, folder: str, text: str | None, source: str) -> Annotation | None:
+def declares(model: ModelName, text: FileText) -> bool:
+    """Whether dvc.yaml text declares `model`; an unreadable file declares nothing."""
+    try:
+        return text is not None and model.name in declared_models(text, model.annotation_path)
+    except AnnotationError:
+        return False
+
+
+def annotation_for(name: str, folder: str, text: FileText, source: str) -> Annotation | None:
     """The model's annotation from its dvc.yaml text; None when not declared there."""
     if text is None:
         return None
@@ -264,7 +272,7 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _repository_path(name: str, folder: str, path: str, text: str, source: str) -> str:
+def _repository_path(name: str, folder: str, path: str, text: FileText, source: str) -> str:
     """The artifact's path from the repository root, or its storage URL (s3://...).
 
     A consumer copies, uploads or `cat`s what the `path` output names, so it never leaves
@@ -294,7 +302,7 @@ def _repository_path(name: str, folder: str, path: str, text: str, source: str) 
     _path_error(name, path, text, source, problem)
 
 
-def _path_error(name: str, path: str, text: str, source: str, problem: str) -> NoReturn:
+def _path_error(name: str, path: str, text: FileText, source: str, problem: str) -> NoReturn:
     raise AnnotationError(
         f"'path' of {name!r} in {source} {problem}: {path!r}.",
         "Give a path inside the repository, relative to the folder of {source}, or a "
@@ -305,8 +313,10 @@ def _path_error(name: str, path: str, text: str, source: str, problem: str) -> N
     )
 
 
-def _value_line(text: str, *keys: str) -> int | None:
+def _value_line(text: FileText, *keys: str) -> int | None:
     """The line (from 1) of the value at `keys` in the YAML `text`, merge keys followed."""
+    if not isinstance(text, str):
+        return None
     try:
         node: Node | None = yaml.compose(text, Loader=_BoundedLoader)
     except (yaml.YAMLError, RecursionError):
@@ -334,7 +344,7 @@ def _text(value: Any) -> str:
 
 
 def model_annotation(
-    model: ModelName, text: str | None, commit: str, *, required: bool
+    model: ModelName, text: FileText, commit: str, *, required: bool
 ) -> Annotation | None:
     """The model's annotation from its dvc.yaml at `commit` (`text`; None when absent).
 

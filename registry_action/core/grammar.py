@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import quote
 
 from registry_action.core.errors import InvalidInput, InvalidName, InvalidStage
 
@@ -179,6 +180,12 @@ def ref_tag(ref: str) -> RegistryTag | None:
             return None
         ref = ref[len("refs/tags/") :]
     return parse_tag(ref)
+
+
+def quote_tag(tag: str) -> str:
+    """A tag name as a URL path segment, as GitHub's own links spell it (`/`, `@`, `=` kept,
+    `#` and `!` quoted)."""
+    return quote(tag, safe="/@=")
 
 
 def format_tag(

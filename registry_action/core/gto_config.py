@@ -5,11 +5,12 @@ from __future__ import annotations
 from registry_action.core.dvc_yaml import load_yaml
 from registry_action.core.errors import AnnotationError, ConfigError, InvalidInput
 from registry_action.core.grammar import check_stage
+from registry_action.core.repository import Unreadable
 
 CONFIG_FILE = ".gto"  # GTO's registry config; its `stages:` list is the allowed stages
 
 
-def config_stages(text: str) -> tuple[str, ...] | None:
+def config_stages(text: str | Unreadable) -> tuple[str, ...] | None:
     """The `stages:` list of `.gto` (YAML); None when it sets none (any stage goes)."""
     try:
         document = load_yaml(text, CONFIG_FILE)

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 from registry_action.core.docker import NAME_MAX, REFERENCE, image_name
 from registry_action.core.errors import InvalidInput
 from registry_action.core.grammar import ModelName
+from registry_action.core.lists import split_list
 
 PLACEHOLDER = "{image-name}"
 # A valid path component standing for the image name while the model is not known (a ref
 # `parse` will not read): the name a model gives is a valid path too, so either passes alike.
 _PROBE = "x"
-_SEPARATOR = re.compile(r"[,\n]")
 _BRACES = re.compile(r"\{[^{}]*\}")
 _HINT = (
     "Give {images} as image names separated by commas or newlines, e.g. "
@@ -40,9 +40,9 @@ def parse_images(text: str, model: ModelName | None = None) -> tuple[str, ...]:
     InvalidInput naming the first that Docker would refuse.
     """
     images: list[str] = []
-    for entry in (e.strip() for e in _SEPARATOR.split(text)):
+    for entry in split_list(text):
         image = entry.lower()
-        if image and image not in images:
+        if image not in images:
             problem = _problem(image, image_name(model) if model else _PROBE)
             if problem:
                 raise InvalidInput(f"Image name {entry!r} {problem}.", _HINT)

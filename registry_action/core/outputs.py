@@ -6,11 +6,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from registry_action.core.docker import docker_tag, docker_tags, image_name
 from registry_action.core.dvc_yaml import Annotation
-from registry_action.core.grammar import Event, ModelName, RegistryTag, parse_tag
+from registry_action.core.grammar import Event, ModelName, RegistryTag, parse_tag, quote_tag
 from registry_action.core.images import (
     annotation_lines,
     image_names,
@@ -86,7 +85,8 @@ def facts(
 ) -> Facts:
     """The facts of `tag`, whichever command made or read it."""
     parsed = parse_tag(tag.name)
-    assert parsed is not None and parsed.model == view.model, tag.name
+    if parsed is None or parsed.model != view.model:  # a caller's bug, never a user's input
+        raise ValueError(f"{tag.name} is not a registry tag of {view.model.full}")
     version = Version.parse(parsed.version) if parsed.version else None
     if parsed.stage:  # a stage tag names a commit: its version is the one registered there
         version = view.version_at(tag.commit)
@@ -124,7 +124,7 @@ def outputs(
     releases = [v.version for v in facts.history if v.active]
     builds = facts.event in (Event.REGISTRATION, Event.ASSIGNMENT)
     docker = docker_tags(version, releases) if builds and version else []
-    tag_url = f"{web}/releases/tag/{quote(facts.tag.name, safe='/@=')}" if web else ""
+    tag_url = release_url(web, facts.tag.name)
     values = {
         "event": facts.event.value,
         "name": facts.model.full,
@@ -156,6 +156,11 @@ def outputs(
     listed = {key: _lines(values[key]) for key in LISTS}
     values["json"] = json.dumps(values | listed, ensure_ascii=False, sort_keys=True)
     return values
+
+
+def release_url(web_url: str, tag: str) -> str:
+    """The page GitHub shows for `tag` in the repository at `web_url` (empty without one)."""
+    return f"{web_url}/releases/tag/{quote_tag(tag)}" if web_url and tag else ""
 
 
 def _image(facts: Facts, docker: list[str], names: list[str], url: str) -> dict[str, str]:

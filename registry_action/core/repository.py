@@ -7,6 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
+
+
+class Unreadable(Enum):
+    """A file a backend found but cannot hand over as text; the YAML loader refuses it."""
+
+    BINARY = "not a text file"
+    TOO_LARGE = "too large"
+
+
+# A file at a commit, as a read returns it: its text, unreadable, or None when absent.
+FileText = str | Unreadable | None
 
 
 @dataclass(frozen=True)
@@ -40,12 +52,12 @@ class Snapshot:
     """One read of the repository for one model at one commit."""
 
     commit: str  # the full sha the requested ref resolves to; empty when it does not
-    annotation: str | None  # the model's dvc.yaml at that commit; None when absent
+    annotation: FileText  # the model's dvc.yaml at that commit
     tags: tuple[TagInfo, ...]  # at least every tag that starts with the model's prefix
     web_url: str = ""  # the repository's web page, for links
     tag_sha: str = ""  # the tag object, when the ref read was an annotated tag
     default_branch: str = ""
-    config: str | None = None  # GTO's `.gto` at that commit, when stages were read and it exists
+    config: FileText = None  # GTO's `.gto` at that commit, when stages were read
     reachable: bool | None = None  # on a branch or tag of the repository; None: not known yet
 
 

@@ -16,6 +16,7 @@ from registry_action.core.grammar import (
     is_valid_ref,
 )
 from registry_action.core.gto_config import CONFIG_FILE
+from registry_action.core.lists import split_list
 from registry_action.core.repository import Tagger
 from registry_action.core.versions import Bump, Version
 
@@ -119,8 +120,7 @@ class Request:
 
 def parse_stages(text: str) -> tuple[str, ...]:
     """The `stages` input: names separated by commas or newlines."""
-    names = [part.strip() for line in text.splitlines() for part in line.split(",")]
-    return tuple(check_stage(name) for name in names if name)
+    return tuple(check_stage(name) for name in split_list(text))
 
 
 def check_allowed(stage: str, allowed: tuple[str, ...], config: str = "") -> None:

@@ -61,7 +61,7 @@ class Report:
     failure: RegistryError | None = None  # after a success that must still fail the step
 
 
-def run(env: Mapping[str, str]) -> int:
+def run_step(env: Mapping[str, str]) -> int:
     """Run the action; returns the exit code."""
     inputs = Inputs(env)
     token = inputs.get("token")
@@ -218,7 +218,7 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
     version = inputs.get("version")
     if stage and version:
         raise InvalidInput("show takes a stage or a version, not both.", "Set one of them.")
-    commit = check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
+    commit = _read_at(inputs, env)
     chosen = read.deployable(backend, model, commit, stage=stage, version=version)
     out = chosen.outputs(images)
     notice = wording.shown(model.full, out)
@@ -228,11 +228,16 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
     return Report(out, notice, wording.summary(chosen.facts, out, state))
 
 
+def _read_at(inputs: Inputs, env: Mapping[str, str]) -> str:
+    """The commit a read command reads dvc.yaml at: the input, else the workflow's own."""
+    return check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
+
+
 def _history(inputs: Inputs, env: Mapping[str, str]) -> Report:
 
     name, backend = inputs.get("model"), _backend(inputs, env)
     model = ModelName.parse(name) if name else None
-    commit = check_commit(inputs.get("commit") or env.get("GITHUB_SHA", "") or "HEAD")
+    commit = _read_at(inputs, env)
     events = read.history(backend, model, commit)
     summary = wording.history_summary(events, name)
     return Report({"history": reading.gto_json(events)}, f"{len(events)} events.", summary)
@@ -264,4 +269,4 @@ def _refuse(
 
 
 def main() -> int:
-    return run(os.environ)
+    return run_step(os.environ)

@@ -13,10 +13,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from registry_action import __version__
 from registry_action.backends.base import Backend
 from registry_action.backends.git import GitBackend
 from registry_action.commands import read
@@ -42,20 +42,13 @@ HELP = {
 BUMPS = ["patch", "minor", "major"]
 
 
-def _program_version() -> str:
-    try:
-        return version("registry-action")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="registry-action",
         description="Register ML model versions as GTO/Studio Git tags, in a local clone or "
         "through the GitHub API.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_program_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command, text in HELP.items():
         _write_command(commands.add_parser(command.value, help=text, description=text), command)
@@ -191,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            return demo.run(args.dir, main)
+            return demo.make_demo(args.dir, main)
         backend, tagger = _backend(args)
         if args.command == "parse":
             return _parse(args, backend)
@@ -237,7 +230,8 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
         require_annotation=getattr(args, "require_annotation", True),
     )
     images = parse_images(args.images, request.model)
-    if args.push and args.github:
+    clone = backend if isinstance(backend, GitBackend) else None
+    if args.push and clone is None:
         raise InvalidInput("--push is for a local clone; through --github tags are on GitHub.")
     outcome = run(backend, request, now=utc_iso(time.time()), dry_run=args.dry_run)
     made = [o for o in (outcome.registration, outcome) if o is not None]
@@ -250,8 +244,8 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
             )
             print(notice)
     tags = [o.tag.name for o in made if not args.dry_run]
-    if args.push:
-        return _push(args, backend, tags)
+    if args.push and clone is not None:
+        return _push(args, clone, tags)
     if tags and not args.github and not (args.json or args.outputs):
         # As gto says it.
         print("To push the changes upstream, run:")
@@ -259,11 +253,9 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
     return 0
 
 
-def _push(args: argparse.Namespace, backend: Backend, tags: list[str]) -> int:
-
-    assert isinstance(backend, GitBackend)
+def _push(args: argparse.Namespace, clone: GitBackend, tags: list[str]) -> int:
     for tag in tags:
-        pushed = backend.publish(tag, args.push)
+        pushed = clone.publish(tag, args.push)
         if not (args.json or args.outputs):
             print(f"Pushed {tag} to {args.push}." if pushed else f"{args.push} has {tag} already.")
     return 0

@@ -22,7 +22,7 @@ artifacts:
 """
 
 
-def run(folder: Path | None, main: Callable[[list[str]], int]) -> int:
+def make_demo(folder: Path | None, main: Callable[[list[str]], int]) -> int:
     """Make a repository with a declared model, register two versions, show the outputs."""
     if folder is not None and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InvalidInput(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
-from registry_action.core.grammar import ModelName
-from registry_action.core.outputs import Facts
+from registry_action.core.grammar import Event, ModelName, format_tag
+from registry_action.core.outputs import Facts, release_url
 
 HISTORY_ROWS = 20
+SHORT_SHA = 12  # a commit as a person reads it in a notice or a summary
+GTO_SHA = 7  # as gto's tables show a commit
 
 # Per command: the summary's state when the tag was written and when it was there already,
 # then the notice for each. {tag} {commit} {stage}; {what}: the model and its version.
@@ -51,14 +52,14 @@ def written(
     as a person reads it.
     """
     done, already, did, was = _WORDS[command]
-    tag, commit = facts.tag.name, facts.tag.commit[: 12 if short else None]
+    tag, commit = facts.tag.name, facts.tag.commit[: SHORT_SHA if short else None]
     if planned:
         verb = "register" if command == "register" else "create"
         return f"Dry run: would {verb} {tag} on {commit}.", "Dry run"
     version = facts.version.text if facts.version else ""
     what = facts.model.full + (f" {version}" if version else "")
     if facts.stage and not version:  # a stage on an unregistered commit: name the commit
-        what += f" at {commit[:12]}"
+        what += f" at {commit[:SHORT_SHA]}"
     notice = did if created else was
     words = notice.format(tag=tag, commit=commit, stage=facts.stage, what=what)
     return words, done if created else already
@@ -71,7 +72,7 @@ def shown(model: str, values: dict[str, str], *, short: bool = False) -> str:
     if not values["version"]:
         what = f"stage {stage} holds no version" if stage else "no version is registered"
         return f"{model}: {what}; version is empty."
-    commit = values["commit"][: 12 if short else None]
+    commit = values["commit"][: SHORT_SHA if short else None]
     before = values["stage-previous-version"]
     before = f" (before: {before})" if before else ""
     return f"{model}{where}: {values['version']} ({values['tag']}) on {commit}{before}."
@@ -87,7 +88,7 @@ def parsed(facts: Facts, *, short: bool = False) -> str:
     """The notice for a tag `parse` read."""
     what = f" {facts.version}" if facts.version else ""
     stage = f" to {facts.stage}" if facts.stage else ""
-    tag, commit = facts.tag, facts.tag.commit[: 12 if short else None]
+    tag, commit = facts.tag, facts.tag.commit[: SHORT_SHA if short else None]
     return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {commit}."
 
 
@@ -156,7 +157,7 @@ def _code(text: str) -> str:
 
 
 def _commit_link(sha: str, web: str) -> str:
-    return _link(sha[:12], f"{web}/commit/{sha}" if web else "")
+    return _link(sha[:SHORT_SHA], f"{web}/commit/{sha}" if web else "")
 
 
 def _link(text: str, url: str) -> str:
@@ -178,7 +179,7 @@ def history_table(events: list[dict[str, Any]]) -> list[list[str]]:
     header = ["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]
     body = [
         [e["timestamp"], e["artifact"], e["event"], e["version"] or "-", e["stage"] or "-",
-         e["commit"][:7], e["ref"]]
+         e["commit"][:GTO_SHA], e["ref"]]
         for e in events
     ]  # fmt: skip
     return [header, *body]
@@ -206,8 +207,9 @@ def registry_summary(
     table = _escaped(registry_table(rows, stages))
     for row, name in zip(table[1:], sorted(rows), strict=True):
         latest = rows[name]["version"]
-        tag = f"{ModelName.parse(name).in_tag}@{latest}" if latest else ""
-        row[0] = _link(name, f"{web}/releases/tag/{quote(tag, safe='/@=')}" if web and tag else "")
+        model = ModelName.parse(name)
+        tag = format_tag(Event.REGISTRATION, model, version=latest) if latest else ""
+        row[0] = _link(name, release_url(web, tag))
     recent = _escaped(history_table(events[:HISTORY_ROWS]))
     return (
         f"### Model registry: {len(rows)} models\n\n{markdown_table(table)}\n\n"

@@ -141,7 +141,7 @@ def make_fault(spec: dict[str, Any], now: float) -> Fault:
 
 
 SPENT = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": Reset(5)}
-# GitHub's words (shared/reference/github.md, section 8).
+# GitHub's words (docs/github-facts.md).
 RULESET = "Repository rule violations found\n\nCannot create ref due to creations being restricted."
 NOT_ACCESSIBLE = "Resource not accessible by integration"
 ACCEPTED = {"x-accepted-github-permissions": "contents=write; contents=write,workflows=write"}
@@ -1067,7 +1067,7 @@ def run_raw(lab: Lab, **inputs: str) -> Run:
     buffer = io.BytesIO()
     stream = io.TextIOWrapper(buffer, encoding="utf-8", write_through=True)
     with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
-        code = action.run(env)
+        code = action.run_step(env)
     stdout = buffer.getvalue().decode("utf-8", errors="replace")
     return Run(
         code,

@@ -17,7 +17,6 @@ import github
 import requests
 from github import Auth, GithubException
 
-from registry_action.core.dvc_yaml import NOT_TEXT, TOO_LARGE
 from registry_action.core.errors import (
     AuthError,
     BackendError,
@@ -25,9 +24,9 @@ from registry_action.core.errors import (
     RepositoryNotFound,
     TagExists,
 )
-from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
+from registry_action.core.grammar import ModelName, quote_tag, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
-from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
+from registry_action.core.repository import FileText, Snapshot, Tagger, TagInfo, Unreadable, utc_iso
 
 API_VERSION = "2022-11-28"
 TIMEOUT = 15  # seconds, connect and read: a hung API must not hold a runner
@@ -363,7 +362,7 @@ class GitHubBackend:
         def get() -> str | None:
             try:
                 _, ref = self._requester.requestJsonAndCheck(
-                    "GET", self._path(f"git/ref/tags/{quote(tag, safe='/@=')}")
+                    "GET", self._path(f"git/ref/tags/{quote_tag(tag)}")
                 )
             except GithubException as err:
                 if err.status == 404:
@@ -475,8 +474,8 @@ class GitHubBackend:
     def _dispatch_refusal(
         self, err: GithubException, workflow: str, ref: str, sent: list[str]
     ) -> BackendError:
-        """Why GitHub would not start `workflow` on `ref`, as its answers say (section 8 of
-        shared/reference/github.md: cli/cli#9781, benc-uk/workflow-dispatch#80)."""
+        """Why GitHub would not start `workflow` on `ref`, as its answers say
+        (docs/github-facts.md, "Workflow dispatch": cli/cli#9781, benc-uk/workflow-dispatch#80)."""
         status, message = err.status, _message(err)
         where = f"workflow {workflow} on {ref}"
         inputs = ", ".join(f"{name}: {{type: string}}" for name in sent)
@@ -544,13 +543,13 @@ def _not_found(repository: str) -> RepositoryNotFound:
     )
 
 
-def _text(blob: dict[str, Any] | None) -> str | None:
+def _text(blob: dict[str, Any] | None) -> FileText:
     """A file's text; None when absent. Binary or cut text is refused by the YAML loader."""
     blob = blob or {}
     if blob.get("isBinary"):
-        return NOT_TEXT
+        return Unreadable.BINARY
     if blob.get("isTruncated"):
-        return TOO_LARGE
+        return Unreadable.TOO_LARGE
     text: str | None = blob.get("text")
     return text
 
