@@ -269,7 +269,9 @@ URL_SCHEMES = frozenset(
      "webdavs", "oss", "remote"}
 )  # fmt: skip
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, and the Unicode line and paragraph separators: no line break or
+# terminal escape in a path a script interpolates.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _repository_path(name: str, folder: str, path: str, text: FileText, source: str) -> str:

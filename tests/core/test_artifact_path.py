@@ -52,6 +52,8 @@ def test_paths_inside_the_repository_and_storage_urls(
         ("'..\\\\..\\\\secret'", "", "holds a backslash"),
         ('"a\\tb"', "", "holds a backslash or a control character"),
         ('"s3://b/\\x1b[2J"', "", "holds a control character"),
+        ('"a\\x85b"', "", "holds a backslash or a control character"),
+        ('"a\\u2028b"', "", "holds a backslash or a control character"),
     ],
 )
 def test_paths_outside_the_repository_are_refused_with_their_line(
