@@ -59,6 +59,7 @@ class Snapshot:
     default_branch: str = ""
     config: FileText = None  # GTO's `.gto` at that commit, when stages were read
     reachable: bool | None = None  # on a branch or tag of the repository; None: not known yet
+    local: bool = False  # read from a local clone (not through GitHub)
 
 
 def utc_iso(when: str | float) -> str:

@@ -33,7 +33,7 @@ from gto.tag import parse_name
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry_action.backends.github import backend as github_backend
+from registry_action.backends.github import http as github_http
 from registry_action.commands import write
 from registry_action.commands.write import ATTEMPTS
 from registry_action.core import dvc_yaml as annotations
@@ -454,7 +454,7 @@ def fault_scenario(lab: Lab, case: FaultCase, model: str = "churn", gto: bool = 
     for fault in faults:
         fired = fault.hits == fault.times if fault.times is not None else fault.hits > 0
         out.check(fired, f"fault {fault.method} {fault.path} fired {fault.hits} times")
-    budget = github_backend.WAIT_BUDGET
+    budget = github_http.WAIT_BUDGET
     out.check(sum(sleeps) <= budget, f"waited {sum(sleeps):.0f} s in all, budget {budget:.0f} s")
     out.check(
         not case.least_wait or max(sleeps, default=0) >= case.least_wait,
@@ -956,12 +956,13 @@ def _outputs_whole(out: Outcome, run: Run) -> None:
 def forged_messages(lab: Lab) -> Outcome:
     """Tag messages that try to forge commands or outputs: stored exactly, never acted on."""
     out = Outcome("Hostile input", "tag messages that forge commands or outputs")
-    head = lab.head()
     made = []
     with timed(out):
         for i, payload in enumerate(FORGERIES, start=1):
             out.tried += 1
-            run = lab.run(model="churn", force="true", message=payload)
+            # A commit each: one version a commit, as GTO keeps it (docs/rules-force.md).
+            head = lab.commit({"train.log": f"run {i}\n"})
+            run = lab.run(model="churn", commit=head, message=payload)
             before = len(out.problems)
             out.check(run.code == 0, f"message {payload[:30]!r}: exit {run.code}")
             out.check(not expect_own_commands(run), expect_own_commands(run))
