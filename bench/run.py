@@ -84,13 +84,17 @@ def expected_requests(operation: str, versions: int, tags: int = 0) -> int:
     other tags are filtered out by the server), plus two REST writes for a registration. A
     re-run sees one version more: the one its first run registered. The whole registry
     (`show` without a model) reads every tag; one model's version reads its tags, then the
-    dvc.yaml of that version's commit."""
+    dvc.yaml of that version's commit. So does a lifecycle command here: its tag goes on the
+    latest version's commit (deprecate: the newest event's), not the workflow's `head`, and
+    its outputs take the annotation there, as `parse` of the tag does."""
     if operation == "show":
         return max(1, -(-tags // PAGE))
     seen = versions + 1 if operation == "re-run" else versions
     pages = max(1, -(-seen // PAGE))
     if operation == "show model":
         return pages + 1
+    if operation in LIFECYCLE:
+        return pages + 3
     return pages + 2 if operation in WRITES else pages
 
 

@@ -42,6 +42,7 @@ FOLDER_LANES = {
     "harness": "standin",  # the harness's own tests
     "container": "container",
     "contracts": "standin",  # the package's layer contracts, import-linter on a copy of it
+    "ci": "standin",  # the release and live workflows, linted and checked
 }
 # A `core` test runs in-process on values: none of these fixtures.
 NOT_CORE = frozenset({"standin", "git_repo", "run_action", "lab", "tmp_path", "tmp_path_factory"})

@@ -1039,6 +1039,14 @@ def yaml_quoted(text: str) -> str:
     return yaml.safe_dump(text, default_style='"', allow_unicode=True, width=1 << 30).strip()
 
 
+def _path_accepted(text: str) -> bool:
+    """Whether dvc.yaml's `path` rule (core/dvc_yaml.py) takes `text` as a relative path."""
+    if re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\]", text) or text.startswith(("/", "~")):
+        return False
+    joined = posixpath.normpath(text)
+    return "://" not in text and joined != ".." and not joined.startswith("../")
+
+
 def forged_annotations(lab: Lab) -> Outcome:
     """dvc.yaml fields (repository content) that forge outputs: each output is exactly the field."""
     out = Outcome("Hostile input", "dvc.yaml fields that forge outputs")
@@ -1046,8 +1054,12 @@ def forged_annotations(lab: Lab) -> Outcome:
         for i, payload in enumerate(FORGERIES):
             out.tried += 1
             other = FORGERIES[(i + 1) % len(FORGERIES)]
+            # A path is confined to the repository (no control character, backslash, `/` or
+            # `~` start, `..` past the root): such payloads are refused as a path
+            # (tests/core/test_artifact_path.py), so they forge the other fields only.
+            path = other if _path_accepted(other) else f"models/forge{i}.pkl"
             entry = (
-                f"artifacts:\n  churn:\n    path: {yaml_quoted(other)}\n"
+                f"artifacts:\n  churn:\n    path: {yaml_quoted(path)}\n"
                 f"    type: {yaml_quoted(other)}\n    desc: {yaml_quoted(payload)}\n"
                 f"    labels: [{yaml_quoted(payload)}, x]\n"
             )
@@ -1061,9 +1073,7 @@ def forged_annotations(lab: Lab) -> Outcome:
                 o.get("description") == payload, f"description {o.get('description', '')[:40]!r}"
             )
             out.check(o.get("type") == other, f"type {o.get('type', '')[:40]!r}")
-            out.check(
-                o.get("path") == posixpath.normpath(other), f"path {o.get('path', '')[:40]!r}"
-            )
+            out.check(o.get("path") == posixpath.normpath(path), f"path {o.get('path', '')[:40]!r}")
             out.check(o.get("model-labels") == json.dumps([payload, "x"]), "labels differ")
             _outputs_whole(out, run)
             out.held += len(out.problems) == before

@@ -31,6 +31,6 @@ def test_latin1_dvc_yaml_is_an_annotation_error(tmp_path):
     git(tmp_path, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "x")
     snapshot = GitBackend(tmp_path).read(ModelName.parse("churn"), "HEAD")
     assert snapshot.annotation is not None and "\udce9" in snapshot.annotation
-    with pytest.raises(AnnotationError, match=r"unacceptable character U\+DCE9") as err:
+    with pytest.raises(AnnotationError, match=r"at line 3: invalid UTF-8 byte 0xE9") as err:
         annotation_for("churn", "", snapshot.annotation, "dvc.yaml")
-    assert err.value.file == "dvc.yaml"
+    assert err.value.file == "dvc.yaml" and err.value.line == 3

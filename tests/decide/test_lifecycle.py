@@ -183,7 +183,7 @@ def test_gto_config_stages(text: str, allowed: tuple[str, ...] | None) -> None:
         ("stages: dev\n", "not a list of names"),
         ("stages: [[dev]]\n", "not a list of names"),
         ("stages: [bad name]\n", "Stage 'bad name' is not valid"),
-        ("stages: &a [dev]\nx: *a\n", "aliases are not allowed"),
+        ("stages: &a [dev, *a]\n", "refers to a node that contains it"),
         ("\x00", "not a text file"),
     ],
 )

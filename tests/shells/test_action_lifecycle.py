@@ -90,7 +90,8 @@ def test_the_lifecycle_costs_one_read_and_two_writes_a_tag(
     assigned = step(
         run_action, standin, command="assign", model="churn", version="v1.0.0", stage="prod"
     )
-    assert kinds(standin) == ONE_TAG
+    # v1.0.0 is on another commit than the workflow's: its dvc.yaml is read there too.
+    assert kinds(standin) == ["read", *ONE_TAG]
     out = assigned.outputs
     assert (out["event"], out["tag"], out["version"], out["stage"], out["commit"]) == (
         "assignment",

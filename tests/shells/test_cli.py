@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.runner import parse_file_command
 from registry_action.decide.request import Command
 from registry_action.shells.cli import _parser, main
 from registry_action.shells.spellings import SPELLINGS, spell
@@ -89,7 +90,8 @@ def test_a_person_reads_one_line_per_outcome(
         "    git push origin churn@v0.0.2 'churn#prod#1'",
     ]
     code, lines, _ = run(capsys, "register", "churn", *repo, "--outputs")
-    assert "created=false" in lines and "docker-tags<<EOF" in lines
+    got = parse_file_command("\n".join(lines) + "\n")  # as the runner reads $GITHUB_OUTPUT
+    assert got["created"] == "false" and got["docker-tags"] == "0.0.2\n0.0\nlatest"
 
 
 def test_errors_name_the_command_lines_flags(
@@ -137,8 +139,8 @@ def test_images_on_the_command_line(clone: Path, capsys: pytest.CaptureFixture[s
     assert run(capsys, "assign", "churn", "--stage", "prod", *repo, "--version", "v1.0.0")[0] == 0
     code, lines, _ = run(capsys, "parse", "churn#prod#1", *repo, *images, "--outputs")
     assert code == 0
-    at = lines.index("tags<<EOF")
-    assert lines[at : at + 4] == ["tags<<EOF", "ghcr.io/acme/churn:prod", "quay.io/a/b:prod", "EOF"]
+    got = parse_file_command("\n".join(lines) + "\n")
+    assert got["tags"] == "ghcr.io/acme/churn:prod\nquay.io/a/b:prod"
     code, _, err = run(capsys, "parse", "churn@v1.0.0", *repo, "--images", "ghcr.io/x:1")
     assert code == 1 and "names a tag or digest" in err and "Give --images as image names" in err
     code, _, err = run(capsys, "register", "churn", *repo, "--images", "{image-name}")

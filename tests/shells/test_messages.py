@@ -18,6 +18,12 @@ WEB = "https://github.test/acme/models"
 REGISTERED = (tag("churn@v1.0.0", A, at(1)), tag("churn@v1.1.0", B, at(2)))
 
 
+def md(text: str) -> str:
+    """Text as the summaries write it: every ASCII punctuation mark backslash-escaped
+    (CommonMark 2.4), so nothing a tag holds is read as Markdown."""
+    return "".join("\\" + c if c in "-:+." else c for c in text)
+
+
 def facts_of(name: str, commit: str = B, *, created: bool = True, model: str = "churn") -> Facts:
     """The facts of tag `name` among the registrations, as a write command reports them."""
     known = {t.name: t for t in REGISTERED}
@@ -142,7 +148,7 @@ def test_the_summary_links_the_commit_and_marks_latest_and_this_run() -> None:
     assert f"| Commit | [`{B[:12]}`]({WEB}/commit/{B}) |" in text
     assert f"| Tag | [`churn@v1.1.0`]({WEB}/releases/tag/churn@v1.1.0) |" in text
     assert f"| `v1.1.0` | [`{B[:12]}`]({WEB}/commit/{B}) | this run | latest |" in text
-    assert f"| `v1.0.0` | [`{A[:12]}`]({WEB}/commit/{A}) | {at(1)} |  |" in text
+    assert f"| `v1.0.0` | [`{A[:12]}`]({WEB}/commit/{A}) | {md(at(1))} |  |" in text
 
 
 def test_the_summary_of_a_long_history_stops_at_its_row_limit() -> None:
@@ -219,16 +225,16 @@ def test_a_markdown_table() -> None:
 def test_the_registry_summary_links_each_model_to_its_latest_release() -> None:
     text = messages.registry_summary(SHOWN, ["prod"], [EVENT], WEB)
     assert text.startswith("### Model registry: 3 models\n\n")
-    assert f"| [`churn`]({WEB}/releases/tag/churn@v1.1.0) | v1.1.0 | v1.0.0 |" in text
-    assert f"| [`cv:seg`]({WEB}/releases/tag/cv=seg@v0.1.0) | v0.1.0 | - |" in text
-    assert "| `fraud` | - | - |" in text  # no version: nothing to link
-    assert "#### Newest events" in text and "churn#prod#3" in text
+    assert f"| [`churn`]({WEB}/releases/tag/churn@v1.1.0) | v1\\.1\\.0 | v1\\.0\\.0 |" in text
+    assert f"| [`cv:seg`]({WEB}/releases/tag/cv=seg@v0.1.0) | v0\\.1\\.0 | \\- |" in text
+    assert "| `fraud` | \\- | \\- |" in text  # no version: nothing to link
+    assert "#### Newest events" in text and "churn\\#prod\\#3" in text
 
 
 def test_the_history_summary_counts_events_and_stops_at_its_row_limit() -> None:
     events = [EVENT] * (messages.HISTORY_ROWS + 2)
     text = messages.history_summary(events, "churn")
     assert text.startswith(f"### History of `churn`: {len(events)} events\n\n")
-    assert text.count("churn#prod#3") == messages.HISTORY_ROWS
+    assert text.count("churn\\#prod\\#3") == messages.HISTORY_ROWS
     assert text.endswith("\n\n… and 2 older events.\n")
     assert messages.history_summary([EVENT], "").startswith("### Registry history: 1 events")
