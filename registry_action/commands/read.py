@@ -7,10 +7,11 @@ another commit, that commit's dvc.yaml. The whole registry: every tag (100 a req
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from registry_action.backends.base import Backend
+from registry_action.commands.artifact import artifact, first_files
 from registry_action.core.dvc_yaml import declares, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
@@ -71,9 +72,18 @@ class Deployable:
 
 
 def deployable(
-    backend: Backend, model: ModelName, commit: str, *, stage: str = "", version: str = ""
+    backend: Backend,
+    model: ModelName,
+    commit: str,
+    *,
+    stage: str = "",
+    version: str = "",
+    remote_url: str = "",
+    strict: bool = False,
 ) -> Deployable:
-    snapshot = backend.read(model, commit, stages=True)
+    """The version `show MODEL` shows, with its artifact (`strict`: refuse one that cannot
+    be resolved, as `download` must)."""
+    snapshot = backend.read(model, commit, stages=True, files=first_files(model))
     view = ModelView.of(model, snapshot.tags)
     tag, holder = reading.chosen_version(
         view, stage=stage, version=version, declared=declares(model, snapshot.annotation)
@@ -81,10 +91,12 @@ def deployable(
     previous = reading.stage_previous(view, stage, holder) if stage else ""
     if tag is None:
         return Deployable(model, None, stage, previous)
-    text = snapshot.annotation
+    there = snapshot
     if tag.commit != snapshot.commit:  # the annotation as of the version's own commit
-        text = backend.read(model, tag.commit, tags=False).annotation
+        there = backend.read(model, tag.commit, tags=False, files=first_files(model))
     # A deploy job needs the version, not a readable dvc.yaml.
-    annotation = model_annotation(model, text, tag.commit, required=False)
+    annotation = model_annotation(model, there.annotation, tag.commit, required=False)
     found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
+    bytes_at = artifact(backend, model, there, annotation, remote_url=remote_url, strict=strict)
+    found = replace(found, artifact=bytes_at)
     return Deployable(model, found, stage, previous)

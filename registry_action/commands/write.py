@@ -10,6 +10,9 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from registry_action.backends.base import Backend
+from registry_action.commands.artifact import artifact, first_files
+from registry_action.core.dvc_files import Artifact
+from registry_action.core.dvc_yaml import model_annotation
 from registry_action.core.errors import RaceLost, TagExists
 from registry_action.core.outputs import Facts, outputs
 from registry_action.core.repository import TagInfo
@@ -28,17 +31,20 @@ class Outcome:
     tag: TagInfo
     created: bool
     registration: Outcome | None = None  # the version assign registered first
+    artifact: Artifact | None = None  # the version's DVC output, at its commit
 
     @cached_property
     def facts(self) -> Facts:
-        return self.plan.facts(self.tag, created=self.created)
+        return replace(self.plan.facts(self.tag, created=self.created), artifact=self.artifact)
 
     @cached_property
     def outputs(self) -> dict[str, str]:
         return outputs(self.facts)
 
 
-def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) -> Outcome:
+def run(
+    backend: Backend, request: Request, *, now: str, dry_run: bool = False, remote_url: str = ""
+) -> Outcome:
     """Read, decide and (unless a dry run or a re-run) create the tag.
 
     One read answers every decision; assigning an unregistered commit registers it first
@@ -49,7 +55,9 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
     stages = request.command is not Command.REGISTER
     reachable: dict[str, bool] = {}  # asked at most once a commit
     for _ in range(ATTEMPTS):
-        snapshot = backend.read(request.model, request.commit, stages=stages)
+        snapshot = backend.read(
+            request.model, request.commit, stages=stages, files=first_files(request.model)
+        )
         sha = snapshot.commit
         if sha and not request.trusted and snapshot.reachable is not True:
             if sha not in reachable:
@@ -65,9 +73,10 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
                 plan = decide(request, replace(snapshot, tags=(*snapshot.tags, made)), now)
             elif plan.first is not None:
                 registration = Outcome(plan.first, plan.first.made, False)
+            found = _artifact(backend, plan, remote_url) if plan.made.commit else None
             if not plan.create or dry_run:
-                return Outcome(plan, plan.made, False, registration)
-            return Outcome(plan, _create(backend, plan), True, registration)
+                return Outcome(plan, plan.made, False, registration, found)
+            return Outcome(plan, _create(backend, plan), True, registration, found)
         except TagExists:
             continue
     raise RaceLost(
@@ -75,6 +84,16 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
         f"{ATTEMPTS} attempts.",
         "{serialize}",
     )
+
+
+def _artifact(backend: Backend, plan: Plan, remote_url: str) -> Artifact | None:
+    """The artifact at the commit the tag names (the read's own commit, or a version's
+    elsewhere: then that commit's dvc.yaml and files are read first)."""
+    model, snapshot, annotation = plan.request.model, plan.state.snapshot, plan.annotation
+    if plan.commit != snapshot.commit:
+        snapshot = backend.read(model, plan.commit, tags=False, files=first_files(model))
+        annotation = model_annotation(model, snapshot.annotation, plan.commit, required=False)
+    return artifact(backend, model, snapshot, annotation, remote_url=remote_url)
 
 
 def _create(backend: Backend, plan: Plan) -> TagInfo:

@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--stage", default="", help="the version this stage holds now")
     which.add_argument("--version", default="", help="this version (or latest)")
     _images(show)
+    _download_command(commands)
     _reader(
         commands,
         "history",
@@ -87,6 +88,25 @@ def _parser() -> argparse.ArgumentParser:
         "--dir", type=Path, help="a new or empty folder for it (default: a fresh temp folder)"
     )
     return parser
+
+
+def _download_command(commands: Any) -> None:
+    text = "fetch a version's bytes from its DVC remote (no DVC needed)"
+    sub = commands.add_parser(
+        "download",
+        help=text,
+        description="Fetch the version `show MODEL` chooses (a stage's holder, a version, or "
+        "the latest) from the DVC remote at its commit, each file checked against its md5.",
+    )
+    sub.add_argument("model", help="NAME, DIR:NAME, NAME@VERSION or NAME#STAGE")
+    which = sub.add_mutually_exclusive_group()
+    which.add_argument("--stage", default="", help="the version this stage holds now")
+    which.add_argument("--version", default="", help="this version (or latest)")
+    sub.add_argument(
+        "-o", "--output", default="", help="where to write it (default: its path in the repo)"
+    )
+    sub.add_argument("--remote-url", default="", help="the remote's URL, overriding .dvc/config's")
+    _where(sub)
 
 
 def _reader(commands: Any, name: str, text: str, description: str) -> argparse.ArgumentParser:
@@ -193,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _show_command(args, backend)
         if args.command == "history":
             return _history_command(args, backend)
+        if args.command == "download":
+            return _download(args, backend)
         return _write(args, backend, tagger)
     except RegistryError as err:
         print(f"error: {err.title}: {err.render(spellings.CLI)}", file=sys.stderr)
@@ -298,6 +320,42 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
     if not _show(args, values):
         print(wording.shown(model.full, values, short=True))
     return 0
+
+
+def _download(args: argparse.Namespace, backend: Backend) -> int:
+    from registry_action.commands.download import download  # loads the object-store client
+
+    name, stage, version = _shortcut(args.model, args.stage, args.version)
+    model = ModelName.parse(name)
+    root = Path(args.repo if not args.github else ".")
+    done = download(
+        backend,
+        model,
+        "HEAD",
+        root=root,
+        stage=check_stage(stage) if stage else "",
+        version=version,
+        target=args.output,
+        remote_url=args.remote_url,
+    )
+    values = done.outputs()
+    if not _show(args, values):
+        print(
+            f"Downloaded {values['name']} {values['version']} to {done.path} ({done.bytes} bytes)."
+        )
+    return 0
+
+
+def _shortcut(text: str, stage: str, version: str) -> tuple[str, str, str]:
+    """`NAME@VERSION` and `NAME#STAGE`, as gto's shortcuts; a flag as well is refused."""
+    name, mark, rest = text.partition("@") if "@" in text else text.partition("#")
+    if mark and (stage or version):
+        raise InvalidInput(f"{text} names a {'version' if mark == '@' else 'stage'} already.")
+    if mark == "@":
+        return name, "", rest
+    if mark == "#":
+        return name, rest, ""
+    return name, stage, version
 
 
 def _history_command(args: argparse.Namespace, backend: Backend) -> int:

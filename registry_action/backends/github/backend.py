@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -110,6 +111,21 @@ fragment Tags on RefConnection {
 QUERY += _FRAGMENTS
 REGISTRY_QUERY += _FRAGMENTS
 
+
+@cache
+def files_query(count: int) -> str:
+    """QUERY asking for `count` more files at the commit (`$f0`...), in its first page."""
+    if not count:
+        return QUERY
+    names = [f"f{i}" for i in range(count)]
+    declared = "".join(f", ${n}: String!" for n in names)
+    fields = "".join(
+        f"    {n}: object(expression: ${n}) @include(if: $first) {{ ...Text }}\n" for n in names
+    )
+    query = QUERY.replace("$tags: Boolean! = true)", f"$tags: Boolean! = true{declared})", 1)
+    return query.replace("    refs(refPrefix:", f"{fields}    refs(refPrefix:", 1)
+
+
 T = TypeVar("T")
 _RETRIABLE = {429, 500, 502, 503, 504}
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -160,7 +176,12 @@ class GitHubBackend:
     # -- reading ---------------------------------------------------------------------------
 
     def read(
-        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+        self,
+        model: ModelName,
+        commit: str,
+        stages: bool = False,
+        tags: bool = True,
+        files: Sequence[str] = (),
     ) -> Snapshot:
         # The version and the stage tags share their query (see ref_query): one connection.
         prefixes = (tag_prefix(model), stage_prefix(model)) if stages else (tag_prefix(model),)
@@ -177,8 +198,10 @@ class GitHubBackend:
             variables |= {"stages": True, "config": f"{commit}:{CONFIG_FILE}"}
         if not tags:
             variables["tags"] = False
-        first = self._graphql(variables)
-        found = self._pages(first, variables, QUERY) if tags else []
+        query = files_query(len(files))
+        variables |= {f"f{i}": f"{commit}:{path}" for i, path in enumerate(files)}
+        first = self._graphql(variables, query)
+        found = self._pages(first, variables, query) if tags else []
         kept = [t for t in found if t.name.startswith(prefixes)]
         named = first.get("commit") or {}
         default = first.get("defaultBranchRef") or {}
@@ -192,6 +215,7 @@ class GitHubBackend:
             default_branch=default.get("name", ""),
             config=_text(first.get("config")) if stages else None,
             reachable=True if held else None,  # else: another branch or a tag may hold it
+            files={path: _text(first.get(f"f{i}")) for i, path in enumerate(files)},
         )
 
     def read_registry(self) -> Snapshot:
