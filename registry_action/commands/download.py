@@ -103,14 +103,27 @@ def _stream(reader: ObjectReader, fetch: Fetch, path: Path) -> int:
 
 
 def _temporary(path: Path, *, directory: bool) -> Path:
-    """A fresh name beside `path`, so the final rename stays on one filesystem."""
+    """A fresh name beside `path`, so the final rename stays on one filesystem; with the
+    mode a plain `open` or `mkdir` would give (mkstemp's is 0600, mkdtemp's 0700)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.download-"
     if directory:
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+        made = Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+        made.chmod(0o777 & ~_UMASK)
+        return made
     fd, name = tempfile.mkstemp(prefix=prefix, dir=path.parent)
     os.close(fd)
+    os.chmod(name, 0o666 & ~_UMASK)
     return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it; set it back at once
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
 
 
 def _write_file(reader: ObjectReader, fetch: Fetch, path: Path) -> int:
@@ -133,7 +146,7 @@ def _write_dir(reader: ObjectReader, fetches: list[Fetch], path: Path) -> int:
             jobs = []
             for fetch in fetches:
                 file = temporary / fetch.relpath
-                file.parent.mkdir(parents=True, exist_ok=True)
+                file.parent.mkdir(parents=True, exist_ok=True)  # mkdir's own mode
                 jobs.append(pool.submit(_stream, reader, fetch, file))
             size = sum(job.result() for job in jobs)
         finally:

@@ -24,9 +24,11 @@ from registry_action.core.errors import RegistryError
 
 CHUNK = 1 << 20  # bytes a read hands over at least: memory stays flat in the file size
 _STATUS = re.compile(r"\b([45]\d\d)\b")
-_KINDS = {
+_KINDS = {  # obstore raises its NotFoundError, or Python's FileNotFoundError for local paths
     "NotFoundError": "is missing (404)",
+    "FileNotFoundError": "is missing",
     "PermissionDeniedError": "is forbidden (403)",
+    "PermissionError": "is forbidden",
     "UnauthenticatedError": "needs credentials (401)",
 }
 
