@@ -21,6 +21,15 @@ def first_files(model: ModelName) -> tuple[str, ...]:
     return (f"{folder}/dvc.lock" if folder else "dvc.lock", CONFIG)
 
 
+def likely_files(model: ModelName, annotation: Annotation | None) -> tuple[str, ...]:
+    """What to ask for when reading another commit of a model whose annotation is known at
+    one commit: the same path's files there too (an artifact's path seldom moves), so that
+    read needs no second one."""
+    path = annotation.path if annotation else ""
+    needed = needed_files(model.folder, path) if path else ()
+    return tuple(dict.fromkeys((*first_files(model), *needed)))
+
+
 def artifact(
     backend: Backend,
     model: ModelName,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from registry_action.backends.base import Backend
-from registry_action.commands.artifact import artifact, first_files
+from registry_action.commands.artifact import artifact, first_files, likely_files
 from registry_action.core.dvc_yaml import declares, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
@@ -93,7 +93,8 @@ def deployable(
         return Deployable(model, None, stage, previous)
     there = snapshot
     if tag.commit != snapshot.commit:  # the annotation as of the version's own commit
-        there = backend.read(model, tag.commit, tags=False, files=first_files(model))
+        guess = model_annotation(model, snapshot.annotation, snapshot.commit, required=False)
+        there = backend.read(model, tag.commit, tags=False, files=likely_files(model, guess))
     # A deploy job needs the version, not a readable dvc.yaml.
     annotation = model_annotation(model, there.annotation, tag.commit, required=False)
     found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)

@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from registry_action.backends.base import Backend
-from registry_action.commands.artifact import artifact, first_files
+from registry_action.commands.artifact import artifact, first_files, likely_files
 from registry_action.core.dvc_files import Artifact
 from registry_action.core.dvc_yaml import model_annotation
 from registry_action.core.errors import RaceLost, TagExists
+from registry_action.core.grammar import Event, parse_tag
 from registry_action.core.outputs import Facts, outputs
 from registry_action.core.repository import TagInfo
 from registry_action.decide.dispatch import decide
@@ -90,8 +91,12 @@ def _artifact(backend: Backend, plan: Plan, remote_url: str) -> Artifact | None:
     """The artifact at the commit the tag names (the read's own commit, or a version's
     elsewhere: then that commit's dvc.yaml and files are read first)."""
     model, snapshot, annotation = plan.request.model, plan.state.snapshot, plan.annotation
+    parsed = parse_tag(plan.tag)
+    if parsed is None or parsed.event is Event.DEPRECATION:  # names no version: no bytes
+        return None
     if plan.commit != snapshot.commit:
-        snapshot = backend.read(model, plan.commit, tags=False, files=first_files(model))
+        files = likely_files(model, annotation)
+        snapshot = backend.read(model, plan.commit, tags=False, files=files)
         annotation = model_annotation(model, snapshot.annotation, plan.commit, required=False)
     return artifact(backend, model, snapshot, annotation, remote_url=remote_url)
 

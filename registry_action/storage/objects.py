@@ -42,7 +42,15 @@ class ObjectReader:
 
     def __init__(self, remote: Remote, root: Path) -> None:
         self.remote = remote
-        self._store = _store(remote, root)
+        try:
+            self._store = _store(remote, root)
+        except Exception as err:  # a bad URL or option, a missing folder: never its text
+            raise StorageError(
+                f"Remote {remote.name} ({remote.url}) cannot be opened "
+                f"({type(err).__name__}): no such folder, or a URL or option the client "
+                "refuses.",
+                "Check the remote's URL ({remote_url}) and its options in .dvc/config.",
+            ) from None
 
     def chunks(self, key: str) -> Iterator[bytes]:
         """The object at `key` (relative to the remote's URL), a chunk at a time."""
