@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check reliability
+.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check bench-download reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench-image: $(STAMP)
 ## reliability: faults, races and hostile input, audited tag by tag; prints the figures
 reliability: $(STAMP)
 	$(BIN)/python -m tests.reliability.report
+
+## bench-download: download against dvc pull and dvc artifacts get (a local S3 server)
+bench-download: $(STAMP)
+	$(BIN)/python bench/download.py
 
 ## bench-check: the benchmark's request counts on small repositories (fails on a wrong count)
 bench-check: $(STAMP)
