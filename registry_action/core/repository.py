@@ -60,6 +60,7 @@ class Snapshot:
     default_branch: str = ""
     config: FileText = None  # GTO's `.gto` at that commit, when stages were read
     reachable: bool | None = None  # on a branch or tag of the repository; None: not known yet
+    local: bool = False  # read from a local clone (not through GitHub)
     # Other files at that commit, as the read was asked for them by path (DVC's files for
     # the artifact outputs); a path asked for and absent maps to None.
     files: Mapping[str, FileText] = field(default_factory=dict)

@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import dataclass
 
 from registry_action.core.dvc_files import Artifact, ArtifactError, manifest_entries, object_key
-from registry_action.core.errors import ModelNotFound, StageNotAssigned, VersionNotFound
+from registry_action.core.errors import ModelDeprecated, StageNotAssigned, VersionDeregistered
 from registry_action.core.outputs import Facts
 
 
@@ -28,11 +28,13 @@ def downloadable(facts: Facts | None, *, name: str, stage: str) -> Artifact:
             f"No version of {name} is in stage {stage}." if stage else f"{name} has no version.",
             "Assign a version first, or give a version.",
         )
+    # `reading.chosen_version` refuses these for a version or the latest; a stage's holder
+    # is checked here too, since bytes must never ship from a withdrawn model or version.
     if facts.view.deprecation is not None:
-        raise ModelNotFound(f"{name} is deprecated: its versions are not to be deployed.")
+        raise ModelDeprecated(f"{name} is deprecated: no version of it is deployable.")
     if not facts.view.is_active(facts.version):
         version = facts.version.text if facts.version else ""
-        raise VersionNotFound(f"{name} {version} is deregistered: it is not to be deployed.")
+        raise VersionDeregistered(f"{name} {version} is deregistered: it is not deployable.")
     annotation = facts.annotation
     if annotation is None or not annotation.path:
         raise ArtifactError(

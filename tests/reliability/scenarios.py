@@ -141,7 +141,7 @@ def make_fault(spec: dict[str, Any], now: float) -> Fault:
 
 
 SPENT = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": Reset(5)}
-# GitHub's words (shared/reference/github.md, section 8).
+# GitHub's words (docs/github-facts.md).
 RULESET = "Repository rule violations found\n\nCannot create ref due to creations being restricted."
 NOT_ACCESSIBLE = "Resource not accessible by integration"
 ACCEPTED = {"x-accepted-github-permissions": "contents=write; contents=write,workflows=write"}
@@ -956,12 +956,13 @@ def _outputs_whole(out: Outcome, run: Run) -> None:
 def forged_messages(lab: Lab) -> Outcome:
     """Tag messages that try to forge commands or outputs: stored exactly, never acted on."""
     out = Outcome("Hostile input", "tag messages that forge commands or outputs")
-    head = lab.head()
     made = []
     with timed(out):
         for i, payload in enumerate(FORGERIES, start=1):
             out.tried += 1
-            run = lab.run(model="churn", force="true", message=payload)
+            # A commit each: one version a commit, as GTO keeps it (docs/rules-force.md).
+            head = lab.commit({"train.log": f"run {i}\n"})
+            run = lab.run(model="churn", commit=head, message=payload)
             before = len(out.problems)
             out.check(run.code == 0, f"message {payload[:30]!r}: exit {run.code}")
             out.check(not expect_own_commands(run), expect_own_commands(run))
