@@ -86,19 +86,17 @@ def expected_requests(operation: str, versions: int, tags: int = 0) -> int:
     other tags are filtered out by the server), plus two REST writes for a registration. A
     re-run sees one version more: the one its first run registered. The whole registry
     (`show` without a model) reads every tag; one model's version reads its tags, then the
-    dvc.yaml of that version's commit (with the DVC files of the artifact's path there).
-
-    A command that yields a version at the commit it read (register, its re-run and dry run,
-    parse, assign, deregister) reads once more: the `.dvc` files along the artifact's path,
-    which only dvc.yaml, in the first read, names (`commands/artifact.py`)."""
+    dvc.yaml of that version's commit. The generated repositories do not use DVC (no
+    `.dvc/config`), so the artifact outputs cost no read (`commands/artifact.py`); in one that
+    does, a command yielding a version at the commit it read reads the `.dvc` files along the
+    artifact's path once more."""
     if operation == "show":
         return max(1, -(-tags // PAGE))
     seen = versions + 1 if operation == "re-run" else versions
     pages = max(1, -(-seen // PAGE))
     if operation == "show model":
         return pages + 1
-    artifact = 0 if operation in ("deprecate", "history", "refusal") else 1
-    return pages + artifact + (2 if operation in WRITES else 0)
+    return pages + 2 if operation in WRITES else pages
 
 
 # ---------------------------------------------------------------------------------------------

@@ -380,7 +380,9 @@ def test_register_reads_no_stage_tags(run_action: RunAction, standin: Any) -> No
     standin.reset_log()
     assert run_action(model="churn").code == 0
     variables = standin.requests[0].body["variables"]
-    assert set(variables) == {"owner", "name", "commit", "annotation", "query", "after", "first"}
+    # f0, f1: the artifact's DVC files (dvc.lock beside dvc.yaml, .dvc/config), not `.gto`.
+    fixed = {"owner", "name", "commit", "annotation", "query", "after", "first", "f0", "f1"}
+    assert set(variables) == fixed
     assert "config" not in (standin.requests[0].response or {}).get("data", {}).get(
         "repository", {}
     )

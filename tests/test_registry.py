@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -359,7 +360,7 @@ class _Fixed:
         self.asked: list[str] = []  # reachability questions
         self.created: list[str] = []
 
-    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+    def read(self, model: ModelName, commit: str, stages: bool = False, **_: Any) -> Snapshot:
         self.count += 1
         return self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
 

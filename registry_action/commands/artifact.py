@@ -46,7 +46,10 @@ def artifact(
     needed = needed_files(model.folder, annotation.path)
     have: dict[str, FileText] = {model.annotation_path: snapshot.annotation, **snapshot.files}
     missing = [path for path in needed if path not in have]
-    if missing:
+    # Without `.dvc/config` in Git the repository declares no remote: unless the caller
+    # names one, nothing can resolve, so a repository that does not use DVC pays no read.
+    uses_dvc = have.get(CONFIG) is not None or bool(remote_url)
+    if missing and uses_dvc:
         have |= backend.read(model, snapshot.commit, tags=False, files=missing).files
     try:
         return resolve(annotation.path, have, remote_url=remote_url)

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from registry_action.backends.base import Backend
 from registry_action.commands.artifact import artifact, first_files, likely_files
-from registry_action.core.dvc_files import Artifact
+from registry_action.core.dvc_files import CONFIG, Artifact
 from registry_action.core.dvc_yaml import model_annotation
 from registry_action.core.errors import RaceLost, TagExists
 from registry_action.core.grammar import Event, parse_tag
@@ -95,6 +95,8 @@ def _artifact(backend: Backend, plan: Plan, remote_url: str) -> Artifact | None:
     if parsed is None or parsed.event is Event.DEPRECATION:  # names no version: no bytes
         return None
     if plan.commit != snapshot.commit:
+        if snapshot.files.get(CONFIG) is None and not remote_url:
+            return None  # the repository does not use DVC (as read): no read for nothing
         files = likely_files(model, annotation)
         snapshot = backend.read(model, plan.commit, tags=False, files=files)
         annotation = model_annotation(model, snapshot.annotation, plan.commit, required=False)
