@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test test-fast lint container ci ci-test lock clean bench bench-image bench-check reliability docs
+.PHONY: run test test-fast lint container ci ci-test lock clean bench bench-image bench-check bench-download reliability docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-image: $(STAMP)
 ## reliability: faults, races and hostile input, audited tag by tag; prints the figures
 reliability: $(STAMP)
 	$(BIN)/python -m harness.reliability.report
+
+## bench-download: download against dvc pull and dvc artifacts get (a local S3 server)
+bench-download: $(STAMP)
+	$(BIN)/python bench/download.py
 
 ## bench-check: the benchmark's request counts on small repositories (fails on a wrong count)
 bench-check: $(STAMP)

@@ -86,7 +86,10 @@ def expected_requests(operation: str, versions: int, tags: int = 0) -> int:
     (`show` without a model) reads every tag; one model's version reads its tags, then the
     dvc.yaml of that version's commit. So does a lifecycle command here: its tag goes on the
     latest version's commit (deprecate: the newest event's), not the workflow's `head`, and
-    its outputs take the annotation there, as `parse` of the tag does."""
+    its outputs take the annotation there, as `parse` of the tag does. The generated repositories do
+    not use DVC (no `.dvc/config`), so the artifact outputs cost no read of their own
+    (`commands/artifact.py`); in one that does, a command yielding a version at the commit
+    it read reads the `.dvc` files along the artifact's path once more."""
     if operation == "show":
         return max(1, -(-tags // PAGE))
     seen = versions + 1 if operation == "re-run" else versions

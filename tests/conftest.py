@@ -43,6 +43,7 @@ FOLDER_LANES = {
     "container": "container",
     "contracts": "standin",  # the package's layer contracts, import-linter on a copy of it
     "ci": "standin",  # the release and live workflows, linted and checked
+    "storage": "standin",  # download against DVC-made repositories and real storage servers
 }
 # A `core` test runs in-process on values: none of these fixtures.
 NOT_CORE = frozenset({"standin", "git_repo", "run_action", "lab", "tmp_path", "tmp_path_factory"})

@@ -5,6 +5,7 @@ Both backends (the GitHub API and a local git clone) implement `Backend`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from registry_action.core.grammar import ModelName
@@ -15,12 +16,18 @@ class Backend(Protocol):
     """The two things the registry needs from a repository."""
 
     def read(
-        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+        self,
+        model: ModelName,
+        commit: str,
+        stages: bool = False,
+        tags: bool = True,
+        files: Sequence[str] = (),
     ) -> Snapshot:
         """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
 
         With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit;
-        without `tags`, no tags (the commit and its files alone).
+        without `tags`, no tags (the commit and its files alone); `files`: these paths at
+        that commit too, in `Snapshot.files` (None for each one absent), in the same read.
         """
         ...
 

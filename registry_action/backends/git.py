@@ -6,7 +6,7 @@ import os
 import shlex
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -60,7 +60,12 @@ class GitBackend:
         return done
 
     def read(
-        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+        self,
+        model: ModelName,
+        commit: str,
+        stages: bool = False,
+        tags: bool = True,
+        files: Sequence[str] = (),
     ) -> Snapshot:
         sha = self._rev_parse(f"{commit}^{{commit}}")
         named = self._rev_parse(commit)
@@ -77,6 +82,7 @@ class GitBackend:
             tag_sha=named if sha and named != sha else "",
             default_branch=branch,
             config=self._file(sha, CONFIG_FILE) if stages else None,
+            files=self._files(sha, files),
             local=True,
         )
 
@@ -108,6 +114,32 @@ class GitBackend:
             return None
         blob = self._git("cat-file", "blob", f"{sha}:{path}", check=False)
         return blob.stdout if blob.returncode == 0 else None
+
+    def _files(self, sha: str, paths: Sequence[str]) -> dict[str, str | None]:
+        """Several files' text at a commit in one `git cat-file --batch`; None when absent
+        (or not a file)."""
+        found: dict[str, str | None] = dict.fromkeys(paths)
+        if not sha or not paths:
+            return found
+        asked = "".join(f"{sha}:{path}\n" for path in paths).encode("utf-8", "surrogateescape")
+        out = subprocess.run(
+            ["git", "-C", str(self.path), "cat-file", "--batch"],
+            input=asked,
+            capture_output=True,
+            check=True,
+        ).stdout
+        at = 0
+        for path in paths:
+            end = out.index(b"\n", at)
+            header = out[at:end].split()
+            at = end + 1
+            if len(header) != 3:  # `<expression> missing` (or ambiguous)
+                continue
+            size = int(header[2])
+            if header[1] == b"blob":
+                found[path] = out[at : at + size].decode("utf-8", "surrogateescape")
+            at += size + 1
+        return found
 
     def _rev_parse(self, expression: str) -> str:
         found = self._git(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from registry_action.backends.base import Backend
+from registry_action.commands.artifact import artifact, first_files
 from registry_action.core.dvc_yaml import annotation_for
 from registry_action.core.errors import CommitNotFound
 from registry_action.core.grammar import RegistryTag
@@ -11,13 +14,13 @@ from registry_action.core.outputs import Facts, facts
 from registry_action.core.repository import TagInfo
 
 
-def describe(backend: Backend, tag: RegistryTag) -> Facts | None:
+def describe(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Facts | None:
     """One read: the tag peeled to its commit, the model's versions, dvc.yaml there.
 
     None when the tag is lightweight (GTO ignores those).
     """
     model = tag.model
-    snapshot = backend.read(model, f"refs/tags/{tag.tag}")
+    snapshot = backend.read(model, f"refs/tags/{tag.tag}", files=first_files(model))
     if not snapshot.commit:
         raise CommitNotFound(
             f"Tag {tag.tag} was not found in the repository.",
@@ -32,4 +35,7 @@ def describe(backend: Backend, tag: RegistryTag) -> Facts | None:
     annotation = annotation_for(
         model.name, model.folder, snapshot.annotation, model.annotation_path
     )
-    return facts(view, info, annotation=annotation, web_url=snapshot.web_url)
+    described = facts(view, info, annotation=annotation, web_url=snapshot.web_url)
+    return replace(
+        described, artifact=artifact(backend, model, snapshot, annotation, remote_url=remote_url)
+    )

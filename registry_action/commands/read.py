@@ -7,10 +7,11 @@ another commit, that commit's dvc.yaml. The whole registry: every tag (100 a req
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from registry_action.backends.base import Backend
+from registry_action.commands.artifact import artifact, first_files, likely_files
 from registry_action.core.dvc_yaml import Annotation, declares, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
@@ -72,9 +73,18 @@ class Deployable:
 
 
 def deployable(
-    backend: Backend, model: ModelName, commit: str, *, stage: str = "", version: str = ""
+    backend: Backend,
+    model: ModelName,
+    commit: str,
+    *,
+    stage: str = "",
+    version: str = "",
+    remote_url: str = "",
+    strict: bool = False,
 ) -> Deployable:
-    snapshot = backend.read(model, commit, stages=True)
+    """The version `show MODEL` shows, with its artifact (`strict`: refuse one that cannot
+    be resolved, as `download` must)."""
+    snapshot = backend.read(model, commit, stages=True, files=first_files(model))
     view = ModelView.of(model, snapshot.tags)
     tag, holder = reading.chosen_version(
         view, stage=stage, version=version, declared=declares(model, snapshot.annotation)
@@ -82,19 +92,25 @@ def deployable(
     previous = reading.stage_previous(view, stage, holder) if stage else ""
     if tag is None:
         return Deployable(model, None, stage, previous)
-    annotation = annotation_at(backend, model, tag.commit, snapshot)
+    there = snapshot_at(backend, model, tag.commit, snapshot)
+    annotation = annotation_of(model, there)
     found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
+    bytes_at = artifact(backend, model, there, annotation, remote_url=remote_url, strict=strict)
+    found = replace(found, artifact=bytes_at)
     return Deployable(model, found, stage, previous)
 
 
-def annotation_at(
-    backend: Backend, model: ModelName, commit: str, snapshot: Snapshot
-) -> Annotation | None:
-    """The model's annotation as of `commit` (a full sha), as `parse` reads it for a tag on
-    that commit: the snapshot's dvc.yaml when it was read there, else one more read (the
-    commit alone, no tags). A job needs the version, not a readable dvc.yaml: one that
-    cannot be read gives no annotation."""
-    text = snapshot.annotation
-    if commit != snapshot.commit:
-        text = backend.read(model, commit, tags=False).annotation
-    return model_annotation(model, text, commit, required=False)
+def snapshot_at(backend: Backend, model: ModelName, commit: str, snapshot: Snapshot) -> Snapshot:
+    """The repository as of `commit` (a full sha), for a tag on it: `snapshot` when it was
+    read there, else one more read (the commit alone, no tags) with the DVC files the
+    artifact likely needs, guessed from the dvc.yaml read."""
+    if commit == snapshot.commit:
+        return snapshot
+    guess = model_annotation(model, snapshot.annotation, snapshot.commit, required=False)
+    return backend.read(model, commit, tags=False, files=likely_files(model, guess))
+
+
+def annotation_of(model: ModelName, snapshot: Snapshot) -> Annotation | None:
+    """The model's annotation as `parse` reads it for a tag on the snapshot's commit: a job
+    needs the version, not a readable dvc.yaml, so one that cannot be read gives none."""
+    return model_annotation(model, snapshot.annotation, snapshot.commit, required=False)

@@ -10,9 +10,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from registry_action.backends.base import Backend
-from registry_action.commands.read import annotation_at
-from registry_action.core.dvc_yaml import Annotation
+from registry_action.commands.artifact import artifact, first_files
+from registry_action.commands.read import annotation_of, snapshot_at
+from registry_action.core.dvc_files import Artifact
 from registry_action.core.errors import RaceLost, TagExists
+from registry_action.core.grammar import Event, parse_tag
 from registry_action.core.outputs import Facts, outputs
 from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.decide.dispatch import decide
@@ -30,17 +32,20 @@ class Outcome:
     tag: TagInfo
     created: bool
     registration: Outcome | None = None  # the version assign registered first
+    artifact: Artifact | None = None  # the version's DVC output, at its commit
 
     @cached_property
     def facts(self) -> Facts:
-        return self.plan.facts(self.tag, created=self.created)
+        return replace(self.plan.facts(self.tag, created=self.created), artifact=self.artifact)
 
     @cached_property
     def outputs(self) -> dict[str, str]:
         return outputs(self.facts)
 
 
-def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) -> Outcome:
+def run(
+    backend: Backend, request: Request, *, now: str, dry_run: bool = False, remote_url: str = ""
+) -> Outcome:
     """Read, decide and (unless a dry run or a re-run) create the tag.
 
     One read answers every decision; assigning an unregistered commit registers it first
@@ -50,15 +55,17 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
     registration: Outcome | None = None  # once made, it stays made across attempts
     stages = request.command is not Command.REGISTER
     reachable: dict[str, bool] = {}  # asked at most once a commit
-    annotations: dict[str, Annotation | None] = {}  # read at most once a commit
+    tagged: dict[str, Snapshot] = {}  # the commits tags go on, read at most once each
     for _ in range(ATTEMPTS):
-        snapshot = backend.read(request.model, request.commit, stages=stages)
+        snapshot = backend.read(
+            request.model, request.commit, stages=stages, files=first_files(request.model)
+        )
         sha = snapshot.commit
         if sha and not request.trusted and snapshot.reachable is not True:
             if sha not in reachable:
                 reachable[sha] = backend.reachable(sha)
             snapshot = replace(snapshot, reachable=reachable[sha])
-        plan = _annotated(backend, decide(request, snapshot, now), snapshot, annotations)
+        plan, there = _at_tag(backend, decide(request, snapshot, now), snapshot, tagged)
         try:
             if plan.first is not None and plan.first.create and not dry_run:
                 made = _create(backend, plan.first)
@@ -68,9 +75,10 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
                 plan = decide(request, replace(snapshot, tags=(*snapshot.tags, made)), now)
             elif plan.first is not None:
                 registration = Outcome(plan.first, plan.first.made, False)
+            found = _artifact(backend, plan, there, remote_url) if plan.made.commit else None
             if not plan.create or dry_run:
-                return Outcome(plan, plan.made, False, registration)
-            return Outcome(plan, _create(backend, plan), True, registration)
+                return Outcome(plan, plan.made, False, registration, found)
+            return Outcome(plan, _create(backend, plan), True, registration, found)
         except TagExists:
             continue
     raise RaceLost(
@@ -80,20 +88,29 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
     )
 
 
-def _annotated(
-    backend: Backend, plan: Plan, snapshot: Snapshot, read: dict[str, Annotation | None]
-) -> Plan:
-    """The plan with the annotation as of the commit its tag goes on.
+def _at_tag(
+    backend: Backend, plan: Plan, snapshot: Snapshot, tagged: dict[str, Snapshot]
+) -> tuple[Plan, Snapshot]:
+    """The plan with the annotation as of the commit its tag goes on, and that commit's read.
 
-    assign, unassign and deregister by `version` tag the version's commit, not the one
-    read: its outputs (path, description, labels, OCI metadata) are then what `parse` and
-    `show` give for the same tag. One more read, only when the two commits differ.
+    assign, unassign, deregister by `version` and deprecate tag a commit other than the one
+    read: their outputs (path, description, labels, OCI metadata, the artifact) are then
+    what `parse` and `show` give for the same tag. One more read, only when they differ.
     """
     if plan.commit == snapshot.commit or plan.request.command is Command.REGISTER:
-        return plan
-    if plan.commit not in read:
-        read[plan.commit] = annotation_at(backend, plan.request.model, plan.commit, snapshot)
-    return replace(plan, annotation=read[plan.commit])
+        return plan, snapshot
+    if plan.commit not in tagged:
+        tagged[plan.commit] = snapshot_at(backend, plan.request.model, plan.commit, snapshot)
+    there = tagged[plan.commit]
+    return replace(plan, annotation=annotation_of(plan.request.model, there)), there
+
+
+def _artifact(backend: Backend, plan: Plan, there: Snapshot, remote_url: str) -> Artifact | None:
+    """The artifact the tag's version names, read at the tag's commit (`there`)."""
+    parsed = parse_tag(plan.tag)
+    if parsed is None or parsed.event is Event.DEPRECATION:  # names no version: no bytes
+        return None
+    return artifact(backend, plan.request.model, there, plan.annotation, remote_url=remote_url)
 
 
 def _create(backend: Backend, plan: Plan) -> TagInfo:

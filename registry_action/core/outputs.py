@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_action.core.docker import docker_tag, docker_tags, image_name
+from registry_action.core.dvc_files import Artifact
 from registry_action.core.dvc_yaml import Annotation
 from registry_action.core.grammar import Event, ModelName, RegistryTag, parse_tag, quote_tag
 from registry_action.core.images import (
@@ -33,6 +34,7 @@ class Facts:
     annotation: Annotation | None
     web_url: str
     created: bool
+    artifact: Artifact | None = None  # the DVC output of the annotation's path, if any
 
     @property
     def event(self) -> Event:
@@ -97,7 +99,8 @@ OUTPUT_KEYS = (
     "event", "name", "tag", "version", "semver", "major", "minor", "patch", "prerelease",
     "build", "stage", "stage-previous-version", "commit", "tag-sha", "created", "is-latest",
     "latest-version", "previous-version", "path", "type", "description", "model-labels",
-    "image-name", "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url", "json",
+    "image-name", "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url",
+    "artifact-url", "artifact-md5", "artifact-size", "artifact-files", "artifact-remote", "json",
 )  # fmt: skip
 # One item a line in a step's outputs, the form docker/build-push-action takes; lists in the
 # `json` output and in `typed`.
@@ -152,10 +155,28 @@ def outputs(
         "docker-tags": "\n".join(docker),
         **_image(facts, docker, image_names(images, facts.model), tag_url),
         "tag-url": tag_url,
+        **artifact_outputs(facts.artifact),
     }
     listed = {key: _lines(values[key]) for key in LISTS}
     values["json"] = json.dumps(values | listed, ensure_ascii=False, sort_keys=True)
     return values
+
+
+def artifact_outputs(artifact: Artifact | None) -> dict[str, str]:
+    """Where the version's bytes are: empty for no path or a path Git tracks itself."""
+    if artifact is None:
+        return dict.fromkeys(ARTIFACT_KEYS, "")
+    size = artifact.size
+    return {
+        "artifact-url": artifact.url,
+        "artifact-md5": artifact.md5,
+        "artifact-size": "" if size is None else str(size),
+        "artifact-files": str(artifact.files),
+        "artifact-remote": artifact.remote.name,
+    }
+
+
+ARTIFACT_KEYS = tuple(key for key in OUTPUT_KEYS if key.startswith("artifact-"))
 
 
 def release_url(web_url: str, tag: str) -> str:

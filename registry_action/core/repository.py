@@ -5,7 +5,8 @@ Both backends hand these values to the core; the core sees nothing else of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -60,6 +61,9 @@ class Snapshot:
     config: FileText = None  # GTO's `.gto` at that commit, when stages were read
     reachable: bool | None = None  # on a branch or tag of the repository; None: not known yet
     local: bool = False  # read from a local clone (not through GitHub)
+    # Other files at that commit, as the read was asked for them by path (DVC's files for
+    # the artifact outputs); a path asked for and absent maps to None.
+    files: Mapping[str, FileText] = field(default_factory=dict)
 
 
 def utc_iso(when: str | float) -> str:

@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import github_action_utils as gha
 
@@ -141,7 +142,13 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
                 "empty.",
             )
         backend = _backend(inputs, env)
-        result = write.run(backend, request, now=utc_iso(time.time()), dry_run=dry_run)
+        result = write.run(
+            backend,
+            request,
+            now=utc_iso(time.time()),
+            dry_run=dry_run,
+            remote_url=inputs.get("remote-url"),
+        )
         facts = result.facts
         out = outputs(facts, images=images)
         planned = dry_run and result.plan.create
@@ -191,7 +198,7 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     backend = _backend(inputs, env)
     if tag is None:
         return Report(empty_outputs(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
-    facts = describe(backend, tag)
+    facts = describe(backend, tag, remote_url=inputs.get("remote-url"))
     if facts is None:
         return Report(
             empty_outputs(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
@@ -218,13 +225,40 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
     )
     images = parse_images(inputs.get("images"), model)
     commit = _read_at(inputs, env)
-    chosen = read.deployable(backend, model, commit, stage=stage, version=version)
+    remote_url = inputs.get("remote-url")
+    chosen = read.deployable(
+        backend, model, commit, stage=stage, version=version, remote_url=remote_url
+    )
     out = chosen.outputs(images)
     notice = wording.shown(model.full, out)
     if chosen.facts is None:
         return Report(out, notice)
     state = f"Show in stage {stage}" if stage else "Show"
     return Report(out, notice, wording.summary(chosen.facts, out, state))
+
+
+def _download(inputs: Inputs, env: Mapping[str, str]) -> Report:
+    from registry_action.commands.download import download  # loads the object-store client
+
+    model, stage, version = reading.pick(
+        inputs.get("model"), stage=inputs.get("stage"), version=inputs.get("version")
+    )
+    backend = _backend(inputs, env)
+    done = download(
+        backend,
+        model,
+        _read_at(inputs, env),
+        root=Path(env.get("GITHUB_WORKSPACE") or "."),
+        stage=stage,
+        version=version,
+        target=inputs.get("path"),
+        remote_url=inputs.get("remote-url"),
+    )
+    out = done.outputs()
+    notice = f"Downloaded {out['name']} {out['version']} to {done.path} ({done.bytes} bytes)."
+    facts = done.chosen.facts
+    summary = wording.summary(facts, out, "Downloaded") if facts else ""
+    return Report(out, notice, summary)
 
 
 def _read_at(inputs: Inputs, env: Mapping[str, str]) -> str:
@@ -247,6 +281,7 @@ COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
     "parse": _parse,
     "show": _show,
     "history": _history,
+    "download": _download,
     **{command.value: _write(command) for command in Command if command != "register"},
 }
 

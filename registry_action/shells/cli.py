@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--stage", default="", help="the version this stage holds now")
     which.add_argument("--version", default="", help="this version (or latest)")
     _images(show)
+    _download_command(commands)
     _reader(
         commands,
         "history",
@@ -86,6 +87,25 @@ def _parser() -> argparse.ArgumentParser:
         "--dir", type=Path, help="a new or empty folder for it (default: a fresh temp folder)"
     )
     return parser
+
+
+def _download_command(commands: Any) -> None:
+    text = "fetch a version's bytes from its DVC remote (no DVC needed)"
+    sub = commands.add_parser(
+        "download",
+        help=text,
+        description="Fetch the version `show MODEL` chooses (a stage's holder, a version, or "
+        "the latest) from the DVC remote at its commit, each file checked against its md5.",
+    )
+    sub.add_argument("model", help="NAME, DIR:NAME, NAME@VERSION or NAME#STAGE")
+    which = sub.add_mutually_exclusive_group()
+    which.add_argument("--stage", default="", help="the version this stage holds now")
+    which.add_argument("--version", default="", help="this version (or latest)")
+    sub.add_argument(
+        "-o", "--output", default="", help="where to write it (default: its path in the repo)"
+    )
+    sub.add_argument("--remote-url", default="", help="the remote's URL, overriding .dvc/config's")
+    _where(sub)
 
 
 def _reader(commands: Any, name: str, text: str, description: str) -> argparse.ArgumentParser:
@@ -198,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _show_command(args, backend)
         if args.command == "history":
             return _history_command(args, backend)
+        if args.command == "download":
+            return _download(args, backend)
         return _write(args, backend, _tagger(args))
     except RegistryError as err:
         print(f"error: {err.title}: {err.render(spellings.CLI)}", file=sys.stderr)
@@ -302,6 +324,29 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
     values = chosen.outputs(images)
     if not _show(args, values):
         print(wording.shown(model.full, values, short=True))
+    return 0
+
+
+def _download(args: argparse.Namespace, backend: Backend) -> int:
+    from registry_action.commands.download import download  # loads the object-store client
+
+    model, stage, version = reading.pick(args.model, stage=args.stage, version=args.version)
+    root = Path(args.repo if not args.github else ".")
+    done = download(
+        backend,
+        model,
+        "HEAD",
+        root=root,
+        stage=stage,
+        version=version,
+        target=args.output,
+        remote_url=args.remote_url,
+    )
+    values = done.outputs()
+    if not _show(args, values):
+        print(
+            f"Downloaded {values['name']} {values['version']} to {done.path} ({done.bytes} bytes)."
+        )
     return 0
 
 

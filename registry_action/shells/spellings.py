@@ -19,6 +19,7 @@ ACTION = {
     "repository": "the repository input (owner/name)",
     "images": "the images input",
     "ref": "the ref input",
+    "remote_url": "the remote-url input",
 }
 CLI = {
     "force": "pass --force",
@@ -33,6 +34,7 @@ CLI = {
     "repository": "--github OWNER/REPO",
     "images": "--images",
     "ref": "the tag name",
+    "remote_url": "--remote-url",
 }
 SPELLINGS: dict[str, dict[str, str]] = {"action": ACTION, "cli": CLI}
 

@@ -7,6 +7,7 @@ counter, the stage order, `.gto`, and `run`'s races with a backend that loses th
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 
@@ -356,7 +357,7 @@ class Racing:
     reads: int = 0
     created: list[str] = field(default_factory=list)
 
-    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+    def read(self, model: ModelName, commit: str, stages: bool = False, **_: Any) -> Snapshot:
         assert stages
         self.reads += 1
         return self.snapshot

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import pytest
 
@@ -343,7 +344,7 @@ class _Fixed:
         self.asked: list[str] = []  # reachability questions
         self.created: list[str] = []
 
-    def read(self, model: ModelName, commit: str, stages: bool = False) -> Snapshot:
+    def read(self, model: ModelName, commit: str, stages: bool = False, **_: Any) -> Snapshot:
         self.count += 1
         return self.reads.pop(0) if len(self.reads) > 1 else self.reads[0]
 

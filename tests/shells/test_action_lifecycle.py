@@ -376,8 +376,10 @@ def test_register_reads_no_stage_tags(run_action: RunAction, standin: Any) -> No
     standin.reset_log()
     assert run_action(model="churn").code == 0
     variables = standin.requests[0].body["variables"]
+    # f0, f1: the artifact's DVC files (dvc.lock beside dvc.yaml, .dvc/config), not `.gto`.
     assert set(variables) == {
         "owner", "name", "commit", "annotation", "refPrefix", "query", "after", "first",
+        "f0", "f1",
     }  # fmt: skip
     assert "config" not in (standin.requests[0].response or {}).get("data", {}).get(
         "repository", {}

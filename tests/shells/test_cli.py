@@ -234,7 +234,14 @@ def test_version_help_and_commands() -> None:
     assert done.returncode == 0 and done.stdout.startswith("registry-action ")
     parser = _parser()
     [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    assert set(sub.choices) == {*(c.value for c in Command), "parse", "show", "history", "demo"}
+    assert set(sub.choices) == {
+        *(c.value for c in Command),
+        "parse",
+        "show",
+        "history",
+        "download",
+        "demo",
+    }
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"

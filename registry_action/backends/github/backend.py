@@ -6,7 +6,7 @@ GitHub's refusals mean in refusals.py; this module reads the answers into the co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +33,7 @@ from .queries import (
     REACH_PAGES,
     REACH_QUERY,
     REGISTRY_QUERY,
+    files_query,
     is_sha,
     tag_listing,
 )
@@ -70,7 +71,12 @@ class GitHubBackend:
     # -- reading ---------------------------------------------------------------------------
 
     def read(
-        self, model: ModelName, commit: str, stages: bool = False, tags: bool = True
+        self,
+        model: ModelName,
+        commit: str,
+        stages: bool = False,
+        tags: bool = True,
+        files: Sequence[str] = (),
     ) -> Snapshot:
         # The version and the stage tags share their listing (see tag_listing): one connection.
         prefixes = (tag_prefix(model), stage_prefix(model)) if stages else (tag_prefix(model),)
@@ -95,9 +101,11 @@ class GitHubBackend:
             variables |= {"stages": True, "config": f"{commit}:{CONFIG_FILE}"}
         if not tags:
             variables["tags"] = False
-        first = self._graphql(variables)
+        query = files_query(len(files))
+        variables |= {f"f{i}": f"{commit}:{path}" for i, path in enumerate(files)}
+        first = self._graphql(variables, query)
         folder = ref_prefix.removeprefix("refs/tags/")
-        found = self._pages(first, variables, QUERY, folder) if tags else []
+        found = self._pages(first, variables, query, folder) if tags else []
         kept = [t for t in found if t.name.startswith(prefixes)]
         named = first.get("commit") or {}
         default = first.get("defaultBranchRef") or {}
@@ -111,6 +119,7 @@ class GitHubBackend:
             default_branch=default.get("name", ""),
             config=_text(first.get("config")) if stages else None,
             reachable=True if _held(first, commit, sha) else None,  # None: asked by sha later
+            files={path: _text(first.get(f"f{i}")) for i, path in enumerate(files)},
         )
 
     def read_registry(self) -> Snapshot:

@@ -8,6 +8,7 @@ in `/`, `query` only "filters refs with query on name", `orderBy: TAG_COMMIT_DAT
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from registry_action.core.grammar import ModelName, tag_prefix
 
@@ -100,6 +101,22 @@ fragment Peeled on GitObject {
 }
 """
 QUERY += _FRAGMENTS + _PEELED
+
+
+@cache
+def files_query(count: int) -> str:
+    """QUERY asking for `count` more files at the commit (`$f0`...), in its first page."""
+    if not count:
+        return QUERY
+    names = [f"f{i}" for i in range(count)]
+    declared = "".join(f", ${n}: String!" for n in names)
+    fields = "".join(
+        f"    {n}: object(expression: ${n}) @include(if: $first) {{ ...Text }}\n" for n in names
+    )
+    query = QUERY.replace("$named: Boolean! = false)", f"$named: Boolean! = false{declared})", 1)
+    return query.replace("    refs(refPrefix:", f"{fields}    refs(refPrefix:", 1)
+
+
 REGISTRY_QUERY += _FRAGMENTS
 
 _SHA = re.compile(r"[0-9a-f]{40}")

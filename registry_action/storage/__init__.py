@@ -1,0 +1,1 @@
+"""Adapters that fetch bytes from object stores (DVC remotes)."""
