@@ -5,6 +5,7 @@ Both backends (the GitHub API and a local git clone) implement `Backend`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from registry_action.core.grammar import ModelName
@@ -19,13 +20,15 @@ class Backend(Protocol):
     ) -> Snapshot:
         """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
 
-        With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit;
+        With `stages`, also the model's stage tags (`NAME#...`), `.gto` at that commit, and
+        the promotion policy with `.gto` at the default branch's head;
         without `tags`, no tags (the commit and its files alone).
         """
         ...
 
     def read_registry(self) -> Snapshot:
-        """Every tag of the repository, and `.gto` on the default branch (`commit` empty)."""
+        """Every tag of the repository, and `.gto` and the promotion policy on the default
+        branch (`commit` empty)."""
         ...
 
     def reachable(self, commit: str) -> bool:
@@ -34,6 +37,11 @@ class Backend(Protocol):
         GitHub resolves shas that only a fork of the repository has ("impostor commits"):
         a tag on one would put code never pushed here behind a registry tag.
         """
+        ...
+
+    def on_branch(self, commit: str, branches: Sequence[str]) -> str:
+        """The first of `branches` whose head holds `commit` (a full sha); empty when none
+        does, or none exists. The promotion policy's `branches:` rule asks this."""
         ...
 
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from registry_action.backends.base import Backend
+from registry_action.commands.policy import Asked, guard
 from registry_action.core.errors import RaceLost, TagExists
 from registry_action.core.outputs import Facts, outputs
 from registry_action.core.repository import TagInfo
@@ -48,6 +49,7 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
     registration: Outcome | None = None  # once made, it stays made across attempts
     stages = request.command is not Command.REGISTER
     reachable: dict[str, bool] = {}  # asked at most once a commit
+    branches: Asked = {}  # the policy's questions, each asked once
     for _ in range(ATTEMPTS):
         snapshot = backend.read(request.model, request.commit, stages=stages)
         sha = snapshot.commit
@@ -55,14 +57,15 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
             if sha not in reachable:
                 reachable[sha] = backend.reachable(sha)
             snapshot = replace(snapshot, reachable=reachable[sha])
-        plan = decide(request, snapshot, now)
+        plan = guard(backend, decide(request, snapshot, now), branches)  # before any write
         try:
             if plan.first is not None and plan.first.create and not dry_run:
                 made = _create(backend, plan.first)
                 registration = Outcome(plan.first, made, True)
                 # Now the commit holds that version; a failure from here on leaves it
                 # registered, and a re-run assigns it.
-                plan = decide(request, replace(snapshot, tags=(*snapshot.tags, made)), now)
+                after = replace(snapshot, tags=(*snapshot.tags, made))
+                plan = guard(backend, decide(request, after, now), branches)
             elif plan.first is not None:
                 registration = Outcome(plan.first, plan.first.made, False)
             if not plan.create or dry_run:

@@ -16,13 +16,14 @@ import github_action_utils as gha
 
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.commands import read, write
-from registry_action.commands.pushed_tag import describe
+from registry_action.commands.pushed_tag import verified
 from registry_action.core.errors import BackendError, InvalidInput, RegistryError
 from registry_action.core.grammar import ModelName, check_stage, ref_tag
 from registry_action.core.images import parse_images
 from registry_action.core.outputs import empty_outputs, outputs
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
+from registry_action.decide.policy import Status
 from registry_action.decide.request import Command, Request, check_commit
 from registry_action.shells import messages as wording
 from registry_action.shells import spellings
@@ -59,6 +60,7 @@ class Report:
     notice: str
     summary: str = ""
     failure: RegistryError | None = None  # after a success that must still fail the step
+    warning: RegistryError | None = None  # a `::warning` annotation after the notice
 
 
 def run_step(env: Mapping[str, str]) -> int:
@@ -87,6 +89,14 @@ def run_step(env: Mapping[str, str]) -> int:
         for name, value in report.outputs.items():
             gha.set_output(name, value)
     gha.notice(report.notice)
+    if report.warning:
+        warned = report.warning
+        gha.warning(
+            _redact(warned.render(spellings.ACTION), token),
+            title=warned.title,
+            file=warned.file or None,
+            line=warned.line,
+        )
     if report.summary and os.environ.get("GITHUB_STEP_SUMMARY"):
         gha.append_job_summary(report.summary)
     if report.failure:
@@ -130,6 +140,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             stages=inputs.get("stages"),
             skip_registration=inputs.flag("skip-registration"),
             require_annotation=inputs.flag("require-annotation"),
+            policy_override=inputs.get("policy-override"),
         )
         images = parse_images(inputs.get("images"), request.model)
         dry_run = inputs.flag("dry-run")
@@ -189,15 +200,28 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     images = parse_images(inputs.get("images"), tag.model if tag else None)
     backend = _backend(inputs, env)
     if tag is None:
-        return Report(empty_outputs(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
-    facts = describe(backend, tag)
-    if facts is None:
         return Report(
-            empty_outputs(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
+            empty_outputs() | {"policy": ""},
+            f"{ref or 'The ref'} is not a registry tag; nothing to do.",
         )
-    out = outputs(facts, images=images)
+    verify = inputs.flag("verify-policy")
+    pushed = verified(backend, tag)
+    if pushed is None:
+        return Report(
+            empty_outputs() | {"policy": ""},
+            f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do.",
+        )
+    facts, verdict = pushed.facts, pushed.verdict
+    out = outputs(facts, images=images) | {"policy": verdict.status.value}
     summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
-    return Report(out, wording.parsed(facts), summary)
+    report = Report(out, wording.parsed(facts) + wording.policy_note(verdict), summary)
+    if verdict.status is Status.VIOLATED:
+        # A deploy job must not ship a hand-made tag that skipped the policy's gates.
+        if verify:
+            report.failure = verdict.violation
+        else:
+            report.warning = verdict.violation
+    return report
 
 
 # -- show, history (read only: no write request ever) ---------------------------------------

@@ -6,6 +6,7 @@ from typing import Any
 
 from registry_action.core.grammar import Event, ModelName, format_tag
 from registry_action.core.outputs import Facts, release_url
+from registry_action.decide.policy import Status, Verdict
 
 HISTORY_ROWS = 20
 SHORT_SHA = 12  # a commit as a person reads it in a notice or a summary
@@ -89,6 +90,15 @@ def parsed(facts: Facts, *, short: bool = False) -> str:
     stage = f" to {facts.stage}" if facts.stage else ""
     tag, commit = facts.tag, facts.tag.commit[: SHORT_SHA if short else None]
     return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {commit}."
+
+
+def policy_note(verdict: Verdict) -> str:
+    """The notice's tail: what the promotion policy says of the tag."""
+    if verdict.status is Status.OVERRIDDEN:
+        return f" Policy: overridden ({verdict.override})."
+    if verdict.status is Status.NONE:
+        return " Policy: none (no policy file)."
+    return f" Policy: {verdict.status.value}."
 
 
 def summary(facts: Facts, out: dict[str, str], state: str) -> str:

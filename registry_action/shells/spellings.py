@@ -19,6 +19,9 @@ ACTION = {
     "repository": "the repository input (owner/name)",
     "images": "the images input",
     "ref": "the ref input",
+    "policy_override": "set policy-override: REASON (recorded in the tag)",
+    "policy_override_example": "policy-override: hotfix for incident 42",
+    "verify_policy": "set verify-policy: false",
 }
 CLI = {
     "force": "pass --force",
@@ -33,6 +36,9 @@ CLI = {
     "repository": "--github OWNER/REPO",
     "images": "--images",
     "ref": "the tag name",
+    "policy_override": "pass --policy-override REASON (recorded in the tag)",
+    "policy_override_example": "--policy-override 'hotfix for incident 42'",
+    "verify_policy": "pass --no-verify-policy",
 }
 SPELLINGS: dict[str, dict[str, str]] = {"action": ACTION, "cli": CLI}
 

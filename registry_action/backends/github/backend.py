@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -34,7 +34,8 @@ WAIT_BUDGET = 60.0  # seconds of backoff one run may spend in all
 MAX_TRIES = 4
 
 # One request answers every decision: the commit, whether the default branch holds it, its
-# dvc.yaml, `.gto` (with `$stages`) and every tag whose name matches the model's query, 100
+# dvc.yaml, `.gto` (with `$stages`; and then the promotion policy and `.gto` at the default
+# branch's head, never at the commit) and every tag whose name matches the model's query, 100
 # a page; later pages skip the commit and files. `Ref.compare(headRef:)` takes a sha too
 # (GraphQL changelog, 2022-10-18).
 QUERY = """
@@ -43,7 +44,11 @@ query Registry($owner: String!, $name: String!, $commit: String!, $annotation: S
                $config: String! = "", $tags: Boolean! = true) {
   repository(owner: $owner, name: $name) {
     url
-    defaultBranchRef @include(if: $first) { name compare(headRef: $commit) { status } }
+    defaultBranchRef @include(if: $first) {
+      name
+      compare(headRef: $commit) { status }
+      target @include(if: $stages) { oid ...Policy }
+    }
     commit: object(expression: $commit) @include(if: $first) {
       __typename
       oid
@@ -65,7 +70,7 @@ query Everything($owner: String!, $name: String!, $after: String, $first: Boolea
     url
     defaultBranchRef @include(if: $first) {
       name
-      target { ... on Commit { file(path: ".gto") { object { ...Text } } } }
+      target { oid ... on Commit { file(path: ".gto") { object { ...Text } } } ...Policy }
     }
     refs(refPrefix: "refs/tags/", first: 100, after: $after) { ...Tags }
   }
@@ -85,6 +90,14 @@ query Reach($owner: String!, $name: String!, $commit: String!, $refPrefix: Strin
   }
 }
 """
+# Which of these branches' heads hold `$commit` (the promotion policy's `branches:`).
+BRANCH_QUERY = """
+query OnBranch($owner: String!, $name: String!, $commit: String!, $branch: String!) {
+  repository(owner: $owner, name: $name) {
+    ref(qualifiedName: $branch) { compare(headRef: $commit) { status } }
+  }
+}
+"""
 # Pages of refs one reachability check may read: 4 of branches, 1 of tags, 25 a page.
 REACH_PAGES = (("refs/heads/", 4), ("refs/tags/", 1))
 REACH_PAGE = 25
@@ -93,6 +106,13 @@ _HOLDS = ("BEHIND", "IDENTICAL")  # the head (our commit) is in the base ref's h
 _FRAGMENTS = """
 fragment Text on GitObject {
   ... on Blob { text isBinary isTruncated }
+}
+
+fragment Policy on GitObject {
+  ... on Commit {
+    policy: file(path: ".github/registry-policy.yml") { object { ...Text } }
+    policyConfig: file(path: ".gto") { object { ...Text } }
+  }
 }
 
 fragment Tags on RefConnection {
@@ -192,6 +212,7 @@ class GitHubBackend:
             default_branch=default.get("name", ""),
             config=_text(first.get("config")) if stages else None,
             reachable=True if held else None,  # else: another branch or a tag may hold it
+            **(_policy(default) if stages else {}),
         )
 
     def read_registry(self) -> Snapshot:
@@ -209,6 +230,7 @@ class GitHubBackend:
             web_url=first.get("url") or "",
             default_branch=default.get("name", ""),
             config=_text(config),
+            **_policy(default),
         )
 
     def _pages(self, repo: dict[str, Any], variables: dict[str, Any], query: str) -> list[TagInfo]:
@@ -246,6 +268,18 @@ class GitHubBackend:
                     break
                 variables["after"] = refs["pageInfo"]["endCursor"]
         return False
+
+    def on_branch(self, commit: str, branches: Sequence[str]) -> str:
+        """The first of `branches` whose head holds `commit`: one comparison a branch."""
+        for branch in branches:
+            variables = {
+                "owner": self.owner, "name": self.name, "commit": commit,
+                "branch": f"refs/heads/{branch}",
+            }  # fmt: skip
+            ref = self._graphql(variables, BRANCH_QUERY).get("ref") or {}
+            if (ref.get("compare") or {}).get("status") in _HOLDS:
+                return branch
+        return ""
 
     def _graphql(self, variables: dict[str, Any], query: str = QUERY) -> dict[str, Any]:
         body = {"query": query, "variables": variables}
@@ -552,6 +586,20 @@ def _text(blob: dict[str, Any] | None) -> FileText:
         return Unreadable.TOO_LARGE
     text: str | None = blob.get("text")
     return text
+
+
+def _policy(default: dict[str, Any]) -> dict[str, Any]:
+    """The Snapshot fields of the promotion policy at the default branch's head."""
+    head = default.get("target") or {}
+    if not head.get("oid"):
+        return {}
+    policy = (head.get("policy") or {}).get("object")
+    config = (head.get("policyConfig") or {}).get("object")
+    return {
+        "policy": _text(policy),
+        "policy_config": _text(config),
+        "policy_ref": f"{default.get('name', '')} ({head['oid'][:12]})",
+    }
 
 
 def _peel(obj: dict[str, Any] | None) -> str:
