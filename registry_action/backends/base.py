@@ -20,9 +20,9 @@ class Backend(Protocol):
     ) -> Snapshot:
         """The repository for `model` at `commit`: the commit, its dvc.yaml, the model's tags.
 
-        With `stages`, also the model's stage tags (`NAME#...`), `.gto` at that commit, and
-        the promotion policy with `.gto` at the default branch's head;
-        without `tags`, no tags (the commit and its files alone).
+        With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit;
+        without `tags`, no tags (the commit and its files alone). Always the promotion
+        policy, and `.gto` beside it, at the default branch's head.
         """
         ...
 

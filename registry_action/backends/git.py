@@ -90,7 +90,7 @@ class GitBackend:
             tag_sha=named if sha and named != sha else "",
             default_branch=branch,
             config=self._file(sha, CONFIG_FILE) if stages else None,
-            **(self._policy() if stages else {}),
+            **self._policy(),
         )
 
     def read_registry(self) -> Snapshot:

@@ -21,14 +21,18 @@ def policy_of(snapshot: Snapshot) -> Policy | None:
     return parse_policy(snapshot.policy, snapshot.policy_config, ref=snapshot.policy_ref)
 
 
-def guard(backend: Backend, plan: Plan, asked: Asked) -> Plan:
+def guard(backend: Backend, plan: Plan, asked: Asked) -> tuple[Plan, policy.Status]:
     """The plan as the policy allows it: refused, or carrying an override
-    (`decide.policy.enforce`); before anything is written."""
-    if plan.request.command is not Command.ASSIGN or not plan.create:
-        return plan
+    (`decide.policy.enforce`), before anything is written; and the `policy` output."""
     found = policy_of(plan.state.snapshot)
+    if plan.request.command is not Command.ASSIGN or found is None:
+        return plan, policy.Status.NONE if found is None else policy.Status.OK
+    if not plan.create:  # a re-run: the tag there, as `parse` would judge it
+        return plan, judge(backend, found, plan.state.view, plan.made, asked).status
     branch = _branch(backend, found, plan.request.stage, plan.commit, asked)
-    return policy.enforce(plan, found, branch)
+    allowed = policy.enforce(plan, found, branch)
+    overridden = allowed.message != plan.message
+    return allowed, policy.Status.OVERRIDDEN if overridden else policy.Status.OK
 
 
 def judge(

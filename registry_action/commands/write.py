@@ -16,6 +16,7 @@ from registry_action.core.outputs import Facts, outputs
 from registry_action.core.repository import TagInfo
 from registry_action.decide.dispatch import decide
 from registry_action.decide.plan import Plan
+from registry_action.decide.policy import Status
 from registry_action.decide.request import Command, Request
 
 ATTEMPTS = 5  # reads and writes one run may spend when racing other runs
@@ -29,6 +30,7 @@ class Outcome:
     tag: TagInfo
     created: bool
     registration: Outcome | None = None  # the version assign registered first
+    policy: Status = Status.NONE  # what the promotion policy says of the tag
 
     @cached_property
     def facts(self) -> Facts:
@@ -36,7 +38,7 @@ class Outcome:
 
     @cached_property
     def outputs(self) -> dict[str, str]:
-        return outputs(self.facts)
+        return outputs(self.facts, policy=self.policy.value)
 
 
 def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) -> Outcome:
@@ -57,20 +59,21 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
             if sha not in reachable:
                 reachable[sha] = backend.reachable(sha)
             snapshot = replace(snapshot, reachable=reachable[sha])
-        plan = guard(backend, decide(request, snapshot, now), branches)  # before any write
+        plan, verdict = guard(backend, decide(request, snapshot, now), branches)  # no write yet
         try:
             if plan.first is not None and plan.first.create and not dry_run:
                 made = _create(backend, plan.first)
-                registration = Outcome(plan.first, made, True)
+                registration = Outcome(plan.first, made, True, policy=_breaks_none(verdict))
                 # Now the commit holds that version; a failure from here on leaves it
                 # registered, and a re-run assigns it.
                 after = replace(snapshot, tags=(*snapshot.tags, made))
-                plan = guard(backend, decide(request, after, now), branches)
+                plan, verdict = guard(backend, decide(request, after, now), branches)
             elif plan.first is not None:
-                registration = Outcome(plan.first, plan.first.made, False)
+                first = plan.first
+                registration = Outcome(first, first.made, False, policy=_breaks_none(verdict))
             if not plan.create or dry_run:
-                return Outcome(plan, plan.made, False, registration)
-            return Outcome(plan, _create(backend, plan), True, registration)
+                return Outcome(plan, plan.made, False, registration, verdict)
+            return Outcome(plan, _create(backend, plan), True, registration, verdict)
         except TagExists:
             continue
     raise RaceLost(
@@ -78,6 +81,11 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
         f"{ATTEMPTS} attempts.",
         "{serialize}",
     )
+
+
+def _breaks_none(verdict: Status) -> Status:
+    """A registration's `policy`: it breaks no rule, when there is a policy."""
+    return Status.NONE if verdict is Status.NONE else Status.OK
 
 
 def _create(backend: Backend, plan: Plan) -> TagInfo:

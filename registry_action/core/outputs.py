@@ -97,7 +97,8 @@ OUTPUT_KEYS = (
     "event", "name", "tag", "version", "semver", "major", "minor", "patch", "prerelease",
     "build", "stage", "stage-previous-version", "commit", "tag-sha", "created", "is-latest",
     "latest-version", "previous-version", "path", "type", "description", "model-labels",
-    "image-name", "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url", "json",
+    "image-name", "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url",
+    "policy", "json",
 )  # fmt: skip
 # One item a line in a step's outputs, the form docker/build-push-action takes; lists in the
 # `json` output and in `typed`.
@@ -110,11 +111,13 @@ def outputs(
     images: Sequence[str] = (),
     stage: str | None = None,
     stage_previous: str = "",
+    policy: str = "",
 ) -> dict[str, str]:
     """The outputs of `facts`; `images` are the image names `images.parse_images` gave.
 
     `stage` and `stage_previous`: `show` of the version a stage holds (the facts are of
-    its registration tag), and the version that held the stage before.
+    its registration tag), and the version that held the stage before. `policy`: what the
+    promotion policy says of the tag (`decide.policy.Status`).
     """
     version = facts.version
     sv = version.semver if version else None
@@ -152,6 +155,7 @@ def outputs(
         "docker-tags": "\n".join(docker),
         **_image(facts, docker, image_names(images, facts.model), tag_url),
         "tag-url": tag_url,
+        "policy": policy,
     }
     listed = {key: _lines(values[key]) for key in LISTS}
     values["json"] = json.dumps(values | listed, ensure_ascii=False, sort_keys=True)

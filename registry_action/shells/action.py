@@ -154,7 +154,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
         backend = _backend(inputs, env)
         result = write.run(backend, request, now=utc_iso(time.time()), dry_run=dry_run)
         facts = result.facts
-        out = outputs(facts, images=images)
+        out = outputs(facts, images=images, policy=result.policy.value)
         planned = dry_run and result.plan.create
         notice, state = wording.written(command, facts, created=result.created, planned=planned)
         if result.registration is not None:
@@ -200,19 +200,15 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     images = parse_images(inputs.get("images"), tag.model if tag else None)
     backend = _backend(inputs, env)
     if tag is None:
-        return Report(
-            empty_outputs() | {"policy": ""},
-            f"{ref or 'The ref'} is not a registry tag; nothing to do.",
-        )
+        return Report(empty_outputs(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
     verify = inputs.flag("verify-policy")
     pushed = verified(backend, tag)
     if pushed is None:
         return Report(
-            empty_outputs() | {"policy": ""},
-            f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do.",
+            empty_outputs(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
         )
     facts, verdict = pushed.facts, pushed.verdict
-    out = outputs(facts, images=images) | {"policy": verdict.status.value}
+    out = outputs(facts, images=images, policy=verdict.status.value)
     summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
     report = Report(out, wording.parsed(facts) + wording.policy_note(verdict), summary)
     if verdict.status is Status.VIOLATED:

@@ -264,7 +264,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
         raise InvalidInput("--push is for a local clone; through --github tags are on GitHub.")
     outcome = run(backend, request, now=utc_iso(time.time()), dry_run=args.dry_run)
     made = [o for o in (outcome.registration, outcome) if o is not None]
-    if not _show(args, outputs(outcome.facts, images=images)):
+    if not _show(args, outputs(outcome.facts, images=images, policy=outcome.policy.value)):
         for step in made:
             planned = args.dry_run and step.plan.create
             command = step.plan.request.command
@@ -305,7 +305,7 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
         return 0
     facts: Facts = pushed.facts
     verdict = pushed.verdict
-    values = outputs(facts, images=images) | {"policy": verdict.status.value}
+    values = outputs(facts, images=images, policy=verdict.status.value)
     if not _show(args, values):
         print(wording.parsed(facts, short=True) + wording.policy_note(verdict))
     if verdict.status is Status.VIOLATED and verdict.violation is not None:

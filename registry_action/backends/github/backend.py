@@ -34,10 +34,10 @@ WAIT_BUDGET = 60.0  # seconds of backoff one run may spend in all
 MAX_TRIES = 4
 
 # One request answers every decision: the commit, whether the default branch holds it, its
-# dvc.yaml, `.gto` (with `$stages`; and then the promotion policy and `.gto` at the default
-# branch's head, never at the commit) and every tag whose name matches the model's query, 100
-# a page; later pages skip the commit and files. `Ref.compare(headRef:)` takes a sha too
-# (GraphQL changelog, 2022-10-18).
+# dvc.yaml, `.gto` (with `$stages`), the promotion policy and `.gto` at the default branch's
+# head (never at the commit: it cannot loosen its own rules), and every tag whose name
+# matches the model's query, 100 a page; later pages skip the commit and files.
+# `Ref.compare(headRef:)` takes a sha too (GraphQL changelog, 2022-10-18).
 QUERY = """
 query Registry($owner: String!, $name: String!, $commit: String!, $annotation: String!,
                $query: String!, $after: String, $first: Boolean!, $stages: Boolean! = false,
@@ -47,7 +47,7 @@ query Registry($owner: String!, $name: String!, $commit: String!, $annotation: S
     defaultBranchRef @include(if: $first) {
       name
       compare(headRef: $commit) { status }
-      target @include(if: $stages) { oid ...Policy }
+      target { oid ...Policy }
     }
     commit: object(expression: $commit) @include(if: $first) {
       __typename
@@ -212,7 +212,7 @@ class GitHubBackend:
             default_branch=default.get("name", ""),
             config=_text(first.get("config")) if stages else None,
             reachable=True if held else None,  # else: another branch or a tag may hold it
-            **(_policy(default) if stages else {}),
+            **_policy(default),
         )
 
     def read_registry(self) -> Snapshot:
