@@ -230,7 +230,7 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
         found = read.registry(backend)
         rows = found.json
         events = reading.history_answer(found.views)
-        summary = wording.registry_summary(rows, found.stages, events, found.web_url)
+        summary = wording.registry_summary(rows, found.stages, events, found.web_url, found.policy)
         return Report({"registry": reading.gto_json(rows)}, f"{len(rows)} models.", summary)
     model = ModelName.parse(name)
     images = parse_images(inputs.get("images"), model)

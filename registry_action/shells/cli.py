@@ -325,7 +325,11 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
         if args.json:
             print(reading.gto_json(rows))  # exactly gto show --json
         else:
-            print(wording.text_table(wording.registry_table(rows, found.stages)))
+            table = wording.registry_table(rows, found.stages)
+            marked = wording.mark_policy(table, found.policy)
+            print(wording.text_table(table))
+            if marked:
+                print(wording.POLICY_LEGEND)
         return 0
     model = ModelName.parse(args.model)
     images = parse_images(args.images, model)
@@ -333,7 +337,8 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
     chosen = read.deployable(backend, model, "HEAD", stage=stage, version=args.version)
     values = chosen.outputs(images)
     if not _show(args, values):
-        print(wording.shown(model.full, values, short=True))
+        mark = " Policy: violated." if values["policy"] == "violated" else ""
+        print(wording.shown(model.full, values, short=True) + mark)
     return 0
 
 

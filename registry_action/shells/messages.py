@@ -158,6 +158,23 @@ def registry_table(rows: dict[str, Any], stages: list[str]) -> list[list[str]]:
     return [header, *body]
 
 
+POLICY_MARK = " !"  # after a stage's version whose assignment broke the promotion policy
+POLICY_LEGEND = "!: the assignment broke the promotion policy (.github/registry-policy.yml)."
+
+
+def mark_policy(table: list[list[str]], marks: dict[str, dict[str, str]]) -> bool:
+    """Put `POLICY_MARK` after each version `registry_table` shows in a stage whose
+    assignment the policy says `violated`; True when any was marked."""
+    stages = [cell[1:] for cell in table[0][2:]]
+    marked = False
+    for row in table[1:]:
+        for i, stage in enumerate(stages, start=2):
+            if marks.get(row[0], {}).get(stage) == "violated":
+                row[i] += POLICY_MARK
+                marked = True
+    return marked
+
+
 def history_table(events: list[dict[str, Any]]) -> list[list[str]]:
     """`gto history`'s table: when, what, which version and stage, where."""
     header = ["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]
@@ -185,10 +202,15 @@ def markdown_table(rows: list[list[str]]) -> str:
 
 
 def registry_summary(
-    rows: dict[str, Any], stages: list[str], events: list[dict[str, Any]], web: str
+    rows: dict[str, Any],
+    stages: list[str],
+    events: list[dict[str, Any]],
+    web: str,
+    marks: dict[str, dict[str, str]] | None = None,
 ) -> str:
     """The job summary of `show`: the registry as gto draws it, then the newest events."""
     table = registry_table(rows, stages)
+    legend = f"\n{POLICY_LEGEND}\n" if mark_policy(table, marks or {}) else ""
     for row in table[1:]:
         latest = rows[row[0]]["version"]
         model = ModelName.parse(row[0])
@@ -196,7 +218,7 @@ def registry_summary(
         row[0] = _link(row[0], release_url(web, tag))
     recent = history_table(events[:HISTORY_ROWS])
     return (
-        f"### Model registry: {len(rows)} models\n\n{markdown_table(table)}\n\n"
+        f"### Model registry: {len(rows)} models\n\n{markdown_table(table)}\n{legend}\n"
         f"#### Newest events\n\n{markdown_table(recent)}\n"
     )
 

@@ -123,6 +123,12 @@ def test_parse_fails_a_hand_made_tag_that_skipped_staging(
     warned = ok(run_action, command="parse", ref=f"refs/tags/{name}", verify_policy="false")
     assert warned.outputs["policy"] == "violated"
     assert [c.command for c in warned.commands if c.command in ("warning", "error")] == ["warning"]
+    # show marks it: a field in the outputs, a mark in the registry's table.
+    shown = ok(run_action, command="show", model="churn", stage="prod")
+    assert shown.outputs["policy"] == "violated"
+    whole = ok(run_action, command="show")
+    assert "| v1.0.0 ! |" in whole.summary and "broke the promotion policy" in whole.summary
+    assert json.loads(whole.outputs["registry"]) == gto_json(policed, "show")  # as gto's
     gto_reads(policed)
 
 

@@ -93,3 +93,23 @@ def test_an_override_gto_reads(clone: Path, capsys: pytest.CaptureFixture[str]) 
     (qa,) = git(clone, "tag", "-l", "churn#qa*").splitlines()
     code, out, _ = cli(capsys, "parse", qa, *repo, "--json")
     assert code == 0 and json.loads(out)["policy"] == "ok"  # qa is not listed: free
+
+
+def test_show_marks_an_assignment_that_broke_the_policy(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = ("--repo", str(clone))
+    cli(capsys, "register", "churn", *repo)
+    cli(capsys, "assign", "churn", "--stage", "prod", *repo, "--policy-ref", "HEAD")
+    code, out, _ = cli(capsys, "show", *repo)
+    assert code == 0
+    assert out.splitlines()[2].split() == ["churn", "v0.0.1", "v0.0.1", "!"]
+    assert "the assignment broke the promotion policy" in out
+    code, out, _ = cli(capsys, "show", "churn", "--stage", "prod", *repo, "--json")
+    assert json.loads(out)["policy"] == "violated"
+    code, out, _ = cli(capsys, "show", "churn", "--stage", "prod", *repo)
+    assert out.strip().endswith("Policy: violated.")
+    # gto's own show is unchanged by the mark.
+    assert set(gto_json(clone, "show")["churn"]) == {"version", "stage", "registered", "active"}
+    code, out, _ = cli(capsys, "show", *repo, "--json")
+    assert json.loads(out) == gto_json(clone, "show")
