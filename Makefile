@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check reliability
+.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check reliability docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench-check: $(STAMP)
 
 ## ci: what .ci/run does
 ci: lint test test-query-modes reliability bench-check container
+
+## docs: write docs/reference.md's inputs and outputs tables from action.yml
+docs: $(STAMP)
+	$(BIN)/python -m scripts.reference
 
 ## lock: re-pin the image's dependencies with hashes from pyproject.toml
 lock: $(STAMP)

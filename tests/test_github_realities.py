@@ -1,4 +1,4 @@
-"""What github.com really answers (shared/reference/github.md, section 8), through the
+"""What github.com really answers (docs/github-facts.md), through the
 stand-in that now answers the same way, and the action's words for each.
 
 Dispatch 404s and 422s, `x-accepted-github-permissions`, commits only a fork has, messages

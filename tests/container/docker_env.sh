@@ -11,7 +11,7 @@
 # dockerd answering on our socket, `python:3.12-slim` present in the engine, rootfs tarball
 # cached). Needs root on Debian 12. No container registry is contacted: the base image the
 # Dockerfile's FROM names is a debootstrapped bookworm imported under that name
-# (see /work/shared/reference/containers.md).
+# (see docs/testing.md, "The container suite").
 #
 # Environment:
 #   REGISTRY_ACTION_DOCKER_DIR   work dir for dockerd state, socket, logs, rootfs cache

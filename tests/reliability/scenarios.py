@@ -141,7 +141,7 @@ def make_fault(spec: dict[str, Any], now: float) -> Fault:
 
 
 SPENT = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": Reset(5)}
-# GitHub's words (shared/reference/github.md, section 8).
+# GitHub's words (docs/github-facts.md).
 RULESET = "Repository rule violations found\n\nCannot create ref due to creations being restricted."
 NOT_ACCESSIBLE = "Resource not accessible by integration"
 ACCEPTED = {"x-accepted-github-permissions": "contents=write; contents=write,workflows=write"}

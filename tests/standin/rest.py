@@ -602,7 +602,7 @@ def _tree(ctx: RepoContext, expr: str) -> list[tuple[str, str, str, str]]:
 
 
 def workflow_dispatch(ctx: RepoContext, req: Request) -> Reply:
-    """GitHub's answers, as users report them (shared/reference/github.md, section 8):
+    """GitHub's answers, as users report them (docs/github-facts.md, "Workflow dispatch"):
     404 when the workflow file is not on the ref dispatched to (cli/cli#9781); 422 for a
     file without the trigger, undeclared inputs (benc-uk/workflow-dispatch#80) or a missing
     required one."""

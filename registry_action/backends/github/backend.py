@@ -508,8 +508,8 @@ class GitHubBackend:
     def _dispatch_refusal(
         self, err: GithubException, workflow: str, ref: str, sent: list[str]
     ) -> BackendError:
-        """Why GitHub would not start `workflow` on `ref`, as its answers say (section 8 of
-        shared/reference/github.md: cli/cli#9781, benc-uk/workflow-dispatch#80)."""
+        """Why GitHub would not start `workflow` on `ref`, as its answers say
+        (docs/github-facts.md, "Workflow dispatch": cli/cli#9781, benc-uk/workflow-dispatch#80)."""
         status, message = err.status, _message(err)
         where = f"workflow {workflow} on {ref}"
         inputs = ", ".join(f"{name}: {{type: string}}" for name in sent)

@@ -1,0 +1,1 @@
+"""Dev-only scripts: `make docs` runs `reference.py`."""
