@@ -97,7 +97,7 @@ def policy_note(verdict: Verdict) -> str:
     if verdict.status is Status.OVERRIDDEN:
         return f" Policy: overridden ({verdict.override})."
     if verdict.status is Status.NONE:
-        return " Policy: none (no policy file)."
+        return ""  # no policy file: nothing to say
     return f" Policy: {verdict.status.value}."
 
 
