@@ -98,7 +98,7 @@ def test_errors_name_the_command_lines_flags(
 ) -> None:
     repo = ("--repo", str(clone))
     assert run(capsys, "register", "churn", *repo)[0] == 0
-    code, _, err = run(capsys, "register", "churn", *repo, "--version", "v2.0.0")
+    code, _, err = run(capsys, "deprecate", "nope", *repo)
     assert code == 1 and "pass --force" in err and "force: true" not in err
     code, _, err = run(capsys, "register", "nope", *repo)
     assert "Declared there: churn" in err and "pass --no-require-annotation" in err

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -362,29 +363,27 @@ def test_a_commit_with_an_active_version_is_a_rerun(repo, gto_history, where, ve
         gto_register(repo, ref=sha)  # GTO agrees the commit already has its version
 
 
-def test_force_adds_the_next_version_to_the_same_commit(repo, gto_history):
+def test_force_registers_only_the_commits_own_version(repo, gto_history):
     a = gto_history["a"]
-    result = ours(repo, commit=a, force=True)
-    assert result.created and result.outputs["version"] == "v0.1.1" and result.plan.commit == a
-    [event] = gto.api.check_ref(str(repo), "churn@v0.1.1")
-    assert (event.version, event.commit_hexsha) == ("v0.1.1", a)
-    # Deliberate difference: `gto register --force` re-registers the commit's own version
-    # (and fails, its tag exists) instead of adding the next one.
-    other = copy(repo, "gto")
-    git(other, "tag", "-d", "churn@v0.1.1")
+    # `gto register --force` re-registers the commit's own version (and fails: its tag
+    # exists); a second version there would leave gto unable to read any stage tag on it.
     with pytest.raises(gto_errors.TagExists):
-        gto_register(other, ref=a, force=True)
+        gto_register(copy(repo, "gto"), ref=a, force=True)
+    result = ours(repo, commit=a, force=True)
+    assert not result.created and result.outputs["version"] == "v0.0.1"
+    assert "churn@v0.1.1" not in git(repo, "tag", "--list")
 
 
-def test_an_explicit_version_on_a_held_commit_needs_force(repo, gto_history):
+def test_an_explicit_version_on_a_held_commit_is_refused_even_forced(repo, gto_history):
     a = gto_history["a"]
-    with pytest.raises(VersionExistsForCommit) as err:
-        ours(repo, commit=a, version="v0.0.9")
-    assert f"Commit {a} already holds churn v0.0.1 (tag churn@v0.0.1)." in str(err.value)
-    with pytest.raises(gto_errors.WrongArgs, match=r"you can only register v0\.0\.1"):
-        gto_register(copy(repo, "gto"), ref=a, version="v0.0.9", force=True)  # gto: never
-    result = ours(repo, commit=a, version="v0.0.9", force=True)
-    assert result.created and result.plan.tag == "churn@v0.0.9" and result.plan.commit == a
+    for force in (False, True):
+        with pytest.raises(VersionExistsForCommit) as err:
+            ours(repo, commit=a, version="v0.0.9", force=force)
+        assert f"Commit {a} already holds churn v0.0.1 (tag churn@v0.0.1)." in str(err.value)
+        with pytest.raises(gto_errors.GTOException, match=r"v0\.0\.1"):
+            gto_register(copy(repo, f"gto-{force}"), ref=a, version="v0.0.9", force=force)
+    gto_show = gto.api.show(str(repo))  # still readable
+    assert gto_show
 
 
 # --- bump choice against `gto register` on the same histories ---------------------------------
@@ -484,10 +483,17 @@ def test_a_commit_whose_version_was_deregistered_takes_no_other_as_in_gto(repo):
     for kw in ({}, {"version": "v0.0.2"}):
         with pytest.raises(VersionExistsForCommit, match="deregistered since"):
             ours(repo, **kw)
-    # --force (ours only): a new version on it, v0.0.1's name still taken.
+    with pytest.raises(VersionExistsForCommit, match=r"registers only v0\.0\.1"):
+        ours(repo, version="v0.0.2", force=True)
+    # --force registers v0.0.1 again, what gto attempts, in the counted spelling (the plain
+    # name is taken); gto reads it as v0.0.1 active again, and assigns it a stage.
+    time.sleep(1.1)  # past the deregistration's second: within it, gto lets that one win
     result = ours(repo, force=True)
-    assert result.created and result.outputs["version"] == "v0.0.2" and result.plan.commit == a
-    assert gto_versions(repo) == {"v0.0.1": (a, False), "v0.0.2": (a, True)}
+    assert result.created and result.outputs["version"] == "v0.0.1" and result.plan.commit == a
+    assert result.tag.name == "churn@v0.0.1#1"
+    assert gto_versions(repo) == {"v0.0.1": (a, True)}
+    gto.api.assign(str(repo), "churn", "prod", ref=a)
+    assert [s["stage"] for s in gto.api.show(str(repo), "churn")[0]["stages"]] == ["prod"]
 
 
 # --- lightweight tags -----------------------------------------------------------------------------

@@ -417,11 +417,14 @@ def test_dry_run_plans_both_tags_and_writes_none() -> None:
     )
 
 
-def test_several_versions_on_a_commit_counts_only_active_ones() -> None:
-    # v1.0.0 deregistered on A, then v1.0.5 registered there (--force): A means v1.0.5.
+def test_several_versions_on_a_commit_count_deregistered_ones_for_stages() -> None:
+    # v1.0.0 deregistered on A, then v1.0.5 registered there (an older tool's --force):
+    # GTO still counts v1.0.0 (ManyVersions on any stage tag at A), so no stage goes there.
     history = (*REGISTERED, tag("churn@v1.0.0!", A, 3), tag("churn@v1.0.5", A, 4))
-    chosen = plan("assign", *history, stage="prod", commit=A)
-    assert chosen.message == "Assigning stage prod to artifact churn version v1.0.5"
+    for kw in ({"commit": A}, {"version": "v1.0.5"}):
+        with pytest.raises(SeveralVersions, match="GTO counts deregistered versions too"):
+            plan("assign", *history, stage="prod", **kw)
+    # Deregistering by commit means the active one (no stage tag: GTO still reads it).
     assert plan("deregister", *history, commit=A).tag == "churn@v1.0.5!"
     both = (*REGISTERED, tag("churn@v1.0.5", A, 4))  # two active ones: which is meant?
     with pytest.raises(SeveralVersions, match=r"v1\.0\.0, v1\.0\.5"):

@@ -16,6 +16,7 @@ from registry_action.core.errors import (
     InvalidName,
     InvalidVersion,
     RaceLost,
+    SeveralVersions,
     TagExists,
     VersionAlreadyRegistered,
     VersionExistsForCommit,
@@ -93,7 +94,11 @@ def test_invalid_commit_inputs_are_refused(commit: str) -> None:
 
 @pytest.mark.parametrize("commit", ["HEAD", "main", "feature/x", "v1.0.0", "abc1234", A])
 def test_commit_inputs_accepted(commit: str) -> None:
-    assert check_commit(f" {commit}\n") == commit
+    assert check_commit(commit) == commit
+    # gto hands a revision to git as typed, and git resolves no ` HEAD`: refused, not
+    # trimmed (the action's inputs are trimmed before they get here).
+    with pytest.raises(InvalidInput, match="spaces around it"):
+        check_commit(f" {commit}\n")
 
 
 def test_bump_must_be_known() -> None:
@@ -184,8 +189,10 @@ def test_explicit_version_that_was_deregistered_is_refused() -> None:
         tag("churn@v1.0.0", A, "2026-01-01T00:00:00Z"),
         tag("churn@v1.0.0!", A, "2026-01-02T00:00:00Z"),
     )
+    with pytest.raises(VersionExistsForCommit, match="deregistered since"):
+        decide(req(version="v1.0.0"), snap(*tags))  # on its own commit: force re-registers it
     with pytest.raises(VersionAlreadyRegistered, match="deregistered"):
-        decide(req(version="v1.0.0"), snap(*tags))
+        decide(req(version="v1.0.0"), snap(*tags, commit=B))
 
 
 def test_lower_versions_may_be_registered_and_are_not_latest() -> None:
@@ -201,14 +208,16 @@ def test_lower_versions_may_be_registered_and_are_not_latest() -> None:
     assert alone.outputs["previous-version"] == ""
 
 
-def test_commit_with_an_active_version_refuses_another_unless_forced() -> None:
-    with pytest.raises(VersionExistsForCommit, match=r"\{force\}"):
-        decide(req(version="v2.0.0"), snap(tag("churn@v1.0.0", A)))
-    assert decide(req(version="v2.0.0", force=True), snap(tag("churn@v1.0.0", A))).create
+def test_commit_with_an_active_version_takes_no_other_even_forced() -> None:
+    # GTO: "For this REF you can only register v1.0.0", --force or not; a second version
+    # on the commit would leave GTO unable to read a stage tag there (ManyVersions).
+    for force in (False, True):
+        with pytest.raises(VersionExistsForCommit, match=r"registers only v1\.0\.0 there"):
+            decide(req(version="v2.0.0", force=force), snap(tag("churn@v1.0.0", A)))
 
 
-def test_a_commit_whose_version_was_deregistered_takes_no_other_unless_forced() -> None:
-    # GTO: "For this REF you can only register v1.0.0" (and that name is taken).
+def test_a_commit_whose_version_was_deregistered_takes_only_that_version_again() -> None:
+    # GTO counts the deregistered version: that commit can hold v1.0.0 alone.
     tags = (
         tag("churn@v1.0.0", A, "2026-01-01T00:00:00Z"),
         tag("churn@v1.0.0!", A, "2026-01-02T00:00:00Z"),
@@ -216,8 +225,24 @@ def test_a_commit_whose_version_was_deregistered_takes_no_other_unless_forced() 
     for kw in ({"version": "v2.0.0"}, {}):
         with pytest.raises(VersionExistsForCommit, match="deregistered since"):
             decide(req(**kw), snap(*tags))
-    assert decide(req(version="v2.0.0", force=True), snap(*tags)).create
-    assert version_of(decide(req(force=True), snap(*tags))) == "v0.0.1"  # none is active
+    with pytest.raises(VersionExistsForCommit, match=r"registers only v1\.0\.0"):
+        decide(req(version="v2.0.0", force=True), snap(*tags))
+    # --force registers the commit's own version again, in the counted spelling (its plain
+    # tag is taken), as `gto register --force` would if that name were free.
+    for kw in ({"version": "v1.0.0"}, {}):
+        again = decide(req(force=True, **kw), snap(*tags))
+        assert again.create and again.tag == "churn@v1.0.0#1" and again.commit == A
+
+
+def test_a_commit_holding_several_versions_takes_none() -> None:
+    # Made by hand or by an older tool: read, and a re-run of either is reported, but
+    # nothing more is registered there.
+    tags = (tag("churn@v1.0.0", A), tag("churn@v1.0.5", A))
+    rerun = decide(req(version="v1.0.5"), snap(*tags))
+    assert not rerun.create and rerun.tag == "churn@v1.0.5"
+    for kw in ({}, {"force": True}, {"version": "v2.0.0", "force": True}):
+        with pytest.raises(SeveralVersions, match="GTO counts deregistered versions too"):
+            decide(req(**kw), snap(*tags))
 
 
 def test_reregistered_after_deregistration_by_date_is_active() -> None:
@@ -241,9 +266,10 @@ def test_rerun_of_bump_on_commit_that_holds_a_version_reports_it() -> None:
     assert not plan.create and version_of(plan) == "v1.0.0"
 
 
-def test_forced_bump_on_commit_that_holds_a_version_registers_the_next() -> None:
+def test_forced_bump_on_commit_that_holds_a_version_reports_it() -> None:
+    # `gto register --force` re-registers the commit's own version; it is there already.
     plan = decide(req(force=True), snap(tag("churn@v1.0.0", A)))
-    assert plan.create and version_of(plan) == "v1.0.1"
+    assert not plan.create and version_of(plan) == "v1.0.0"
 
 
 # -- commit and annotation -------------------------------------------------------------------

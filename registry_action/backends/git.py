@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,7 @@ class GitBackend:
             tag_sha=named if sha and named != sha else "",
             default_branch=branch,
             config=self._file(sha, CONFIG_FILE) if stages else None,
+            local=True,
             **self._policy(),
         )
 
@@ -142,7 +144,11 @@ class GitBackend:
         return ""
 
     def reachable(self, commit: str) -> bool:
-        """A branch (local or remote-tracking) or a tag of the clone holds `commit`."""
+        """HEAD (detached or not), a branch (local or remote-tracking) or a tag of the clone
+        holds `commit`: the user's own commits, which gto registers."""
+        head = self._git("merge-base", "--is-ancestor", commit, "HEAD", check=False)
+        if head.returncode == 0:
+            return True
         found = self._git(
             "for-each-ref", "--count=1", f"--contains={commit}", "--format=%(refname)",
             "refs/heads", "refs/remotes", "refs/tags",
@@ -185,10 +191,11 @@ class GitBackend:
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
         # Same two steps as the GitHub API: a tag object, then a ref created only if absent.
         now = int(self._clock())
-        # The message as given, with no newline added: byte for byte what gto 1.10 writes.
+        # The message as given, with no newline added, and the local zone's offset (git's and
+        # gto's tagger line): byte for byte what gto 1.10 writes, in any TZ.
         body = (
             f"object {commit}\ntype commit\ntag {tag}\n"
-            f"tagger {tagger.name} <{tagger.email}> {now} +0000\n\n{message}"
+            f"tagger {tagger.name} <{tagger.email}> {now} {local_offset(now)}\n\n{message}"
         )
         sha = self._git("mktag", input=body).stdout.strip()
         ref = f"refs/tags/{tag}"
@@ -213,6 +220,14 @@ class GitBackend:
                 values={"remote": remote, "tag": shlex.quote(tag)},
             )
         return True
+
+
+def local_offset(when: int) -> str:
+    """The local time zone's offset at `when` (seconds since the epoch), as git writes it."""
+    offset = datetime.fromtimestamp(when).astimezone().utcoffset() or timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
 
 
 def _stderr(done: subprocess.CompletedProcess[str]) -> str:

@@ -92,6 +92,18 @@ class ModelNotFound(RegistryError):
     title = "Model not found"
 
 
+class ModelDeprecated(ModelNotFound):
+    """A read of a deprecated model: gto shows nothing of it."""
+
+    title = "Model deprecated"
+
+
+class VersionDeregistered(VersionNotFound):
+    """A read of a deregistered version: it is not deployable."""
+
+    title = "Version deregistered"
+
+
 class SeveralVersions(RegistryError):
     """A commit holds more than one version: GTO cannot read a stage tag on it."""
 

@@ -204,3 +204,35 @@ def check_stage(stage: str) -> str:
             "letter or digit (e.g. dev, staging, prod).",
         )
     return stage
+
+
+# gto's naming shortcuts (`gto.constants.shortcut_re`), which `gto show` and the commands that
+# pick a version take for a model: `NAME#STAGE`, `NAME@latest` (or `@greatest`), `NAME@vX.Y.Z`.
+SHORTCUT_RE = re.compile(
+    rf"(?P<model>{DIRNAME}:)?(?P<name>{NAME})"
+    rf"(?:#(?P<stage>{NAME})|@(?P<version>latest|greatest|{VERSION}))?"
+)
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A model, and the version a shortcut picks: a stage's, `latest`, or a version."""
+
+    model: ModelName
+    stage: str = ""
+    version: str = ""  # `latest`, or `vX.Y.Z`; empty: none given
+
+    @property
+    def picks(self) -> bool:
+        return bool(self.stage or self.version)
+
+
+def parse_shortcut(text: str) -> Shortcut:
+    """`NAME`, `DIR:NAME`, or either with gto's `#STAGE` / `@latest` / `@vX.Y.Z`."""
+    match = SHORTCUT_RE.fullmatch(text)
+    if match is None or not (match["stage"] or match["version"]):
+        return Shortcut(ModelName.parse(text))  # a plain name, or ModelName's refusal
+    model = ModelName.parse((match["model"] or "") + match["name"])
+    stage = check_stage(match["stage"]) if match["stage"] else ""
+    version = "latest" if match["version"] in ("latest", "greatest") else match["version"] or ""
+    return Shortcut(model, stage, version)

@@ -59,11 +59,12 @@ class Snapshot:
     default_branch: str = ""
     config: FileText = None  # GTO's `.gto` at that commit, when stages were read
     reachable: bool | None = None  # on a branch or tag of the repository; None: not known yet
+    local: bool = False  # read from a local clone (not through GitHub)
     # The promotion policy and `.gto` at the default branch's head (never at `commit`: a
     # commit cannot loosen its own rules), when stages were read; and where they were read.
     policy: FileText = None
     policy_config: FileText = None
-    policy_ref: str = ""  # e.g. `main at 1a2b3c4d5e6f`
+    policy_ref: str = ""  # e.g. `main (1a2b3c4d5e6f)`
 
 
 def utc_iso(when: str | float) -> str:

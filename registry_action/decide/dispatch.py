@@ -30,6 +30,12 @@ def decide(request: Request, snapshot: Snapshot, now: str) -> Plan:
             f"Commit {request.commit!r} was not found in the repository.",
             "Give a full or short sha, a branch or a tag that exists there.",
         )
+    if snapshot.reachable is False and not request.trusted and snapshot.local:
+        raise CommitNotReachable(
+            f"Commit {snapshot.commit} is dangling: neither HEAD nor any branch or tag of the "
+            "clone holds it (e.g. one a rebase or reset left behind).",
+            "Check it out or put a branch on it (git branch NAME SHA), then run again.",
+        )
     if snapshot.reachable is False and not request.trusted:
         raise CommitNotReachable(
             f"Commit {snapshot.commit} is on no branch or tag of the repository. GitHub also "

@@ -19,7 +19,7 @@ from registry_action.core.gto_config import CONFIG_FILE, config_stages
 from registry_action.core.model_view import RegisteredVersion
 from registry_action.core.repository import TagInfo
 from registry_action.decide.plan import Plan, State
-from registry_action.decide.register import register
+from registry_action.decide.register import SEVERAL_HINT, register
 from registry_action.decide.request import STAGED, Command, Request, check_allowed
 
 
@@ -87,7 +87,8 @@ def deprecate(request: Request, state: State) -> Plan:
     if newest is None and not request.force:
         raise ModelNotFound(
             f"{model.full} has no registry tags in this repository: nothing to deprecate.",
-            "Check the model name (DIR:NAME for a model whose dvc.yaml is in a folder).",
+            "Check the model name (DIR:NAME for a model whose dvc.yaml is in a folder), or "
+            "{force} to deprecate it anyway, as gto --force does.",
         )
     done = view.deprecation
     if done is not None and not request.force:
@@ -121,26 +122,34 @@ def _target(request: Request, state: State) -> tuple[str, RegisteredVersion | No
     if request.version is not None:
         found = view.versions.get(request.version.text)
         if found is None:
-            raise VersionNotFound(
-                f"{model.full} {request.version} is not registered.",
-                "Register it first, or give the commit instead of a version.",
+            hint = (
+                "Check the version (history lists every one), or give its commit instead."
+                if request.command is Command.DEREGISTER
+                else "Register it first, or give the commit instead of a version."
             )
+            raise VersionNotFound(f"{model.full} {request.version} is not registered.", hint)
         commit = found.commit
     else:
         commit = state.snapshot.commit
     held = view.at_commit(commit)
+    staged = request.command in STAGED
+    if staged and len(held) > 1:
+        # GTO files a stage tag under the one version its commit holds, deregistered ones
+        # counted (`Artifact.find_version`): with two there it raises ManyVersions and reads
+        # no model of the repository at all.
+        names = ", ".join(sorted(v.version.text for v in held))
+        raise SeveralVersions(
+            f"Commit {commit} holds several versions of {model.full} ({names}); GTO could "
+            "not read a stage tag on it.",
+            SEVERAL_HINT,
+        )
     # A commit means its active version; a deregistered one only when it is alone there.
     at_commit = [v for v in held if v.active] or held
-    staged = request.command in STAGED
-    # Several active versions on one commit: GTO cannot read a stage tag there
-    # (ManyVersions), and a commit cannot say which one it means.
-    if len(at_commit) > 1 and (staged or request.version is None):
+    if len(at_commit) > 1 and request.version is None:
         names = ", ".join(sorted(v.version.text for v in at_commit))
         raise SeveralVersions(
             f"Commit {commit} holds several versions of {model.full} ({names}).",
-            "Deregister all but one of them, then try again."
-            if staged
-            else "Give the version to deregister instead of the commit.",
+            "Give the version to deregister instead of the commit.",
         )
     if request.version is not None:
         return commit, view.versions[request.version.text]

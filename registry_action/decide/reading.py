@@ -10,8 +10,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from registry_action.core.errors import ModelNotFound, VersionNotFound
-from registry_action.core.grammar import Event, ModelName, parse_tag
+from registry_action.core.errors import (
+    InvalidInput,
+    ModelDeprecated,
+    ModelNotFound,
+    VersionDeregistered,
+    VersionNotFound,
+)
+from registry_action.core.grammar import Event, ModelName, check_stage, parse_shortcut, parse_tag
 from registry_action.core.gto_order import GtoVersion, Record
 from registry_action.core.model_view import ModelView
 from registry_action.core.repository import TagInfo
@@ -100,6 +106,21 @@ def gto_json(value: Any) -> str:
 # -- one model, for a deploy job ---------------------------------------------------------------
 
 
+def pick(text: str, *, stage: str = "", version: str = "") -> tuple[ModelName, str, str]:
+    """The model, stage and version a read asks for: `text` may be one of gto's shortcuts
+    (`NAME#STAGE`, `NAME@latest`, `NAME@vX.Y.Z`), which then names the stage or version."""
+    shortcut = parse_shortcut(text.strip())
+    if shortcut.picks and (stage or version):
+        raise InvalidInput(
+            f"{text} names a {'stage' if shortcut.stage else 'version'} already.",
+            "Give the stage or version once: in the shortcut, or besides a plain name.",
+        )
+    if stage and version:
+        raise InvalidInput("A read takes a stage or a version, not both.", "Give one of them.")
+    stage = check_stage(stage) if stage else shortcut.stage
+    return shortcut.model, stage, version or shortcut.version
+
+
 def chosen_version(
     view: ModelView, *, stage: str = "", version: str = "", declared: bool = False
 ) -> tuple[TagInfo | None, GtoVersion | None]:
@@ -119,12 +140,27 @@ def chosen_version(
         holder = view.holders.get(stage)
         found = view.versions.get(holder.name) if holder else None
         return (found.tag if found else None), holder
+    done = view.deprecation
+    if done is not None:
+        # gto lists a deprecated model nowhere (`gto show` skips it): nothing to deploy.
+        raise ModelDeprecated(
+            f"{view.model.full} was deprecated at {done.tag.date} (tag {done.tag.name}); "
+            "no version of it is deployable.",
+            "Register a new version to bring the model back.",
+        )
     if version and version != "latest":
         found = view.versions.get(Version.parse(version).text)
         if found is None:
             raise VersionNotFound(
                 f"{view.model.full} {version} is not registered.",
                 "Give a registered version, `latest`, or a stage.",
+            )
+        if not found.active:
+            gone = view.newest_of(Event.DEREGISTRATION, found.version.text)
+            when = f" at {gone.tag.date} (tag {gone.tag.name})" if gone else ""
+            raise VersionDeregistered(
+                f"{view.model.full} {found.version} was deregistered{when}; it is not deployable.",
+                "Give an active version, `latest`, or a stage.",
             )
         return found.tag, None
     latest = view.versions.get(view.latest.text) if view.latest else None

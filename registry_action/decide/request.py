@@ -183,7 +183,13 @@ def _utf8(text: str) -> bool:
 def check_commit(ref: str) -> str:
     """A commit input: a sha, a branch or tag, or a revision git understands (`HEAD~1`,
     `main^`), never one git could read as an option or as a path inside a commit."""
-    ref = ref.strip()
+    if ref != ref.strip():
+        # gto passes the revision to git as it is, and git finds no ` HEAD`: refused, not
+        # trimmed into a commit the user did not type.
+        raise InvalidInput(
+            f"Commit {ref!r} has spaces around it.",
+            "Give the sha, branch, tag or revision without them, e.g. {commit_example}.",
+        )
     if ref and not ref.startswith("-") and not _NOT_A_REVISION.search(ref):
         return ref
     raise InvalidInput(

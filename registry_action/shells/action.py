@@ -18,7 +18,7 @@ from registry_action.backends.github.backend import GitHubBackend
 from registry_action.commands import read, write
 from registry_action.commands.pushed_tag import verified
 from registry_action.core.errors import BackendError, InvalidInput, RegistryError
-from registry_action.core.grammar import ModelName, check_stage, ref_tag
+from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
 from registry_action.core.outputs import empty_outputs, outputs
 from registry_action.core.repository import BOT, Tagger, utc_iso
@@ -232,12 +232,10 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
         events = reading.history_answer(found.views)
         summary = wording.registry_summary(rows, found.stages, events, found.web_url, found.policy)
         return Report({"registry": reading.gto_json(rows)}, f"{len(rows)} models.", summary)
-    model = ModelName.parse(name)
+    model, stage, version = reading.pick(
+        name, stage=inputs.get("stage"), version=inputs.get("version")
+    )
     images = parse_images(inputs.get("images"), model)
-    stage = check_stage(inputs.get("stage")) if inputs.get("stage") else ""
-    version = inputs.get("version")
-    if stage and version:
-        raise InvalidInput("show takes a stage or a version, not both.", "Set one of them.")
     commit = _read_at(inputs, env)
     chosen = read.deployable(backend, model, commit, stage=stage, version=version)
     out = chosen.outputs(images)

@@ -24,7 +24,7 @@ from registry_action.commands import read
 from registry_action.commands.pushed_tag import verified
 from registry_action.commands.write import run
 from registry_action.core.errors import InvalidInput, RegistryError
-from registry_action.core.grammar import ModelName, check_stage, ref_tag
+from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
 from registry_action.core.outputs import Facts, outputs, typed
 from registry_action.core.repository import BOT, Tagger, utc_iso
@@ -155,6 +155,12 @@ def _write_command(sub: argparse.ArgumentParser, command: Command) -> None:
         )
     sub.add_argument("--message", default="", help="the tag message (default: GTO's)")
     sub.add_argument(
+        "--tagger-name", default="", help="the tagger's name (default: git's user.name)"
+    )
+    sub.add_argument(
+        "--tagger-email", default="", help="the tagger's email (default: git's user.email)"
+    )
+    sub.add_argument(
         "--force",
         action="store_true",
         help="write the tag even where GTO would refuse or the registry has it (GTO's --force)",
@@ -208,20 +214,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return demo.make_demo(args.dir, main)
-        backend, tagger = _backend(args)
+        backend = _backend(args)
         if args.command == "parse":
             return _parse(args, backend)
         if args.command == "show":
             return _show_command(args, backend)
         if args.command == "history":
             return _history_command(args, backend)
-        return _write(args, backend, tagger)
+        return _write(args, backend, _tagger(args))
     except RegistryError as err:
         print(f"error: {err.title}: {err.render(spellings.CLI)}", file=sys.stderr)
         return 1
 
 
-def _backend(args: argparse.Namespace) -> tuple[Backend, Tagger]:
+def _backend(args: argparse.Namespace) -> Backend:
     if args.github:
         token = os.environ.get("GITHUB_TOKEN", "")
         if not token:
@@ -236,9 +242,9 @@ def _backend(args: argparse.Namespace) -> tuple[Backend, Tagger]:
                 "--policy-ref is for a local clone: on GitHub the promotion policy is read at "
                 "the default branch's head."
             )
-        return GitHubBackend.from_env(args.github, token, os.environ), BOT
+        return GitHubBackend.from_env(args.github, token, os.environ)
 
-    return GitBackend(args.repo, policy_ref=args.policy_ref), _git_tagger(args.repo)
+    return GitBackend(args.repo, policy_ref=args.policy_ref)
 
 
 def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
@@ -246,7 +252,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
     request = Request.from_inputs(
         args.command,
         model=args.model,
-        commit=args.commit,
+        commit=args.commit or "HEAD",  # `--commit ''` is HEAD, as gto takes an empty REF
         tagger=tagger,
         version=getattr(args, "version", ""),
         bump=getattr(args, "bump", "patch"),
@@ -327,14 +333,13 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
         else:
             table = wording.registry_table(rows, found.stages)
             marked = wording.mark_policy(table, found.policy)
-            print(wording.text_table(table))
+            print(wording.text_table(table) if rows else wording.NOTHING)
             if marked:
                 print(wording.POLICY_LEGEND)
         return 0
-    model = ModelName.parse(args.model)
+    model, stage, version = reading.pick(args.model, stage=args.stage, version=args.version)
     images = parse_images(args.images, model)
-    stage = check_stage(args.stage) if args.stage else ""
-    chosen = read.deployable(backend, model, "HEAD", stage=stage, version=args.version)
+    chosen = read.deployable(backend, model, "HEAD", stage=stage, version=version)
     values = chosen.outputs(images)
     if not _show(args, values):
         mark = " Policy: violated." if values["policy"] == "violated" else ""
@@ -348,8 +353,8 @@ def _history_command(args: argparse.Namespace, backend: Backend) -> int:
     events = read.history(backend, model, "HEAD")
     if args.json:
         print(reading.gto_json(events))  # exactly gto history --json
-    elif events:
-        print(wording.text_table(wording.history_table(events)))
+    else:
+        print(wording.text_table(wording.history_table(events)) if events else wording.NOTHING)
     return 0
 
 
@@ -365,14 +370,29 @@ def _show(args: argparse.Namespace, values: dict[str, str]) -> bool:
     return bool(args.json or args.outputs)
 
 
-def _git_tagger(repo: str) -> Tagger:
-    """The clone's own committer identity, as `git tag` would use."""
-    done = subprocess.run(
-        ["git", "-C", repo, "var", "GIT_COMMITTER_IDENT"], capture_output=True, text=True
+def _tagger(args: argparse.Namespace) -> Tagger:
+    """Who a write's tags name: --tagger-name/--tagger-email, else git's committer as gto
+    takes it (scmrepo: `GIT_COMMITTER_NAME`/`_EMAIL`, else `user.name`/`user.email`; no
+    guess from the host name). Through --github without either, GitHub's bot."""
+    name = args.tagger_name or os.environ.get("GIT_COMMITTER_NAME", "")
+    email = args.tagger_email or os.environ.get("GIT_COMMITTER_EMAIL", "")
+    if not args.github:
+        name = name or _git_config(args.repo, "user.name")
+        email = email or _git_config(args.repo, "user.email")
+    elif not (name or email):
+        return BOT
+    if name and email:
+        return Tagger(name, email)
+    raise InvalidInput(
+        "Git user name and email must be configured to tag, as gto requires: "
+        f"user.name is {name or 'unset'}, user.email is {email or 'unset'}.",
+        "Set {tagger}, or pass --tagger-name and --tagger-email.",
     )
-    name, _, rest = done.stdout.partition(" <")
-    email = rest.partition(">")[0]
-    return Tagger(name.strip(), email) if done.returncode == 0 and name.strip() else BOT
+
+
+def _git_config(repo: str, key: str) -> str:
+    done = subprocess.run(["git", "-C", repo, "config", key], capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 if __name__ == "__main__":

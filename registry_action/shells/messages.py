@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from registry_action.core.grammar import Event, ModelName, format_tag
@@ -87,7 +88,9 @@ def registered_first(facts: Facts, *, dry_run: bool) -> str:
 def parsed(facts: Facts, *, short: bool = False) -> str:
     """The notice for a tag `parse` read."""
     what = f" {facts.version}" if facts.version else ""
-    stage = f" to {facts.stage}" if facts.stage else ""
+    # An unassignment takes a stage *from* a version (gto: "unassigns stage from version").
+    towards = "from" if facts.event is Event.UNASSIGNMENT else "to"
+    stage = f" {towards} {facts.stage}" if facts.stage else ""
     tag, commit = facts.tag, facts.tag.commit[: SHORT_SHA if short else None]
     return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {commit}."
 
@@ -148,11 +151,16 @@ def _link(text: str, url: str) -> str:
     return f"[`{text}`]({url})" if url else f"`{text}`"
 
 
+_SHA = re.compile(r"[0-9a-f]{40}")
+# What gto prints for a registry (or a history) with nothing in it.
+NOTHING = "Nothing found in the current workspace"
+
+
 def registry_table(rows: dict[str, Any], stages: list[str]) -> list[list[str]]:
     """`gto show`'s table: name, latest, one column per stage (`-` for none)."""
     header = ["name", "latest", *(f"#{s}" for s in stages)]
     body = [
-        [name, state["version"] or "-", *(state["stage"][s] or "-" for s in stages)]
+        [name, state["version"] or "-", *(_short(state["stage"][s]) or "-" for s in stages)]
         for name, state in sorted(rows.items())
     ]
     return [header, *body]
@@ -175,12 +183,18 @@ def mark_policy(table: list[list[str]], marks: dict[str, dict[str, str]]) -> boo
     return marked
 
 
+def _short(version: str | None) -> str:
+    """A version as gto's tables print it: a bare commit's (its sha) in 7 characters."""
+    return version[:GTO_SHA] if version and _SHA.fullmatch(version) else version or ""
+
+
 def history_table(events: list[dict[str, Any]]) -> list[list[str]]:
     """`gto history`'s table: when, what, which version and stage, where."""
     header = ["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]
     body = [
-        [e["timestamp"], e["artifact"], e["event"], e["version"] or "-", e["stage"] or "-",
-         e["commit"][:GTO_SHA], e["ref"]]
+        # gto prints the time with a space, not `T` (`str(datetime)`).
+        [e["timestamp"].replace("T", " ", 1), e["artifact"], e["event"],
+         _short(e["version"]) or "-", e["stage"] or "-", e["commit"][:GTO_SHA], e["ref"]]
         for e in events
     ]  # fmt: skip
     return [header, *body]

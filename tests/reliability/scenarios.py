@@ -956,12 +956,13 @@ def _outputs_whole(out: Outcome, run: Run) -> None:
 def forged_messages(lab: Lab) -> Outcome:
     """Tag messages that try to forge commands or outputs: stored exactly, never acted on."""
     out = Outcome("Hostile input", "tag messages that forge commands or outputs")
-    head = lab.head()
     made = []
     with timed(out):
         for i, payload in enumerate(FORGERIES, start=1):
             out.tried += 1
-            run = lab.run(model="churn", force="true", message=payload)
+            # A commit each: one version a commit, as GTO keeps it (docs/rules-force.md).
+            head = lab.commit({"train.log": f"run {i}\n"})
+            run = lab.run(model="churn", commit=head, message=payload)
             before = len(out.problems)
             out.check(run.code == 0, f"message {payload[:30]!r}: exit {run.code}")
             out.check(not expect_own_commands(run), expect_own_commands(run))
