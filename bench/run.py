@@ -500,7 +500,7 @@ def import_times(reps: int, python: str = sys.executable) -> dict[str, float]:
         done = subprocess.run(
             [python, "-X", "importtime", "-c", code], env=env, capture_output=True, text=True
         )
-        m = re.search(r"\|\s*(\d+) \|\s*registry_action\.action\s*$", done.stderr, re.M)
+        m = re.search(r"\|\s*(\d+) \|\s*registry_action\.shells\.action\s*$", done.stderr, re.M)
         if done.returncode != 0 or not m:
             raise BenchError(f"-X importtime failed:\n{done.stderr[-2000:]}")
         importtime.append(int(m.group(1)) / 1e6)

@@ -68,6 +68,10 @@ def test_read_is_one_graphql_post_with_the_models_variables(http, backend):
         "name": "models",
         "commit": "main",
         "annotation": "main:cv/dvc.yaml",
+        "named": True,  # `main` names a branch: its ref proves the commit reachable
+        "branch": "refs/heads/main",
+        "tag": "refs/tags/main",
+        "refPrefix": "refs/tags/",  # the model's folder: see tag_listing
         "query": "cv",  # the leading run of letters and digits: see ref_query
         "after": None,
         "first": True,

@@ -17,7 +17,7 @@ import dulwich.porcelain.tag as dulwich_tag
 import gto.api
 import pytest
 
-from registry_action.backends.github import backend as github_backend
+from registry_action.backends.github import http as github_http
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.core.errors import RegistryError
 from registry_action.core.repository import Tagger
@@ -59,7 +59,7 @@ def clocks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     tick = ticker(ours)
 
     clock = SimpleNamespace(time=lambda: float(tick()), sleep=time.sleep, monotonic=time.monotonic)
-    monkeypatch.setattr(github_backend, "time", clock)
+    monkeypatch.setattr(github_http, "time", clock)
     monkeypatch.setattr(dulwich_tag, "time", SimpleNamespace(time=ticker(theirs)))
     return tick  # the action's clock, for tags a test makes between its runs
 
@@ -380,7 +380,9 @@ def test_register_reads_no_stage_tags(run_action: RunAction, standin: Any) -> No
     standin.reset_log()
     assert run_action(model="churn").code == 0
     variables = standin.requests[0].body["variables"]
-    assert set(variables) == {"owner", "name", "commit", "annotation", "query", "after", "first"}
+    assert set(variables) == {
+        "owner", "name", "commit", "annotation", "refPrefix", "query", "after", "first",
+    }  # fmt: skip
     assert "config" not in (standin.requests[0].response or {}).get("data", {}).get(
         "repository", {}
     )

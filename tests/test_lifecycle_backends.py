@@ -68,6 +68,10 @@ def test_a_stage_read_asks_for_the_tags_and_gto_config_in_one_request(
         "name": "models",
         "commit": "main",
         "annotation": "main:cv/dvc.yaml",
+        "named": True,  # `main` names a branch: its ref proves the commit reachable
+        "branch": "refs/heads/main",
+        "tag": "refs/tags/main",
+        "refPrefix": "refs/tags/",
         "query": "cv",  # one query finds the version and the stage tags alike
         "after": None,
         "first": True,

@@ -173,6 +173,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
                     err.hint
                     or "Start it from the Actions tab, then re-run nothing: the "
                     "registration stands.",
+                    values=err.values,
                 )
         return report
 

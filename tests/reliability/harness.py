@@ -5,7 +5,7 @@ In pytest the Lab is built from the ``standin``, ``git_repo`` and ``run_action``
 fixture functions, so both paths run the action identically.
 
 The backend's backoff runs on a virtual ``Clock`` (sleeps are recorded, never waited), and
-its client timeout (``registry_action.backends.github.TIMEOUT``, 15 s) is set short: 5 s in a
+its client timeout (``registry_action.backends.github.http.TIMEOUT``, 15 s) is set short: 5 s in a
 Lab, and in timeout scenarios 1 s (PyGithub takes whole seconds) with the requester's copy
 then shortened to 0.25 s, so timeouts are real (connect and read) but cheap.
 """
@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from registry_action.backends.github import backend as github_backend
+from registry_action.backends.github import http as github_http
 from registry_action.backends.github.backend import GitHubBackend
 from tests.conftest import TOKEN, Run
 from tests.conftest import run_action as run_action_fixture
@@ -109,7 +109,7 @@ class Lab:
 
     def __post_init__(self) -> None:
         mp = self.monkeypatch
-        mp.setattr(github_backend, "TIMEOUT", TIMEOUT)
+        mp.setattr(github_http, "TIMEOUT", TIMEOUT)
         # action.py builds its backend with the real time.sleep; give it the virtual clock.
         mp.setattr(
             GitHubBackend,
@@ -144,9 +144,9 @@ class Lab:
         if self.request_timeout is not None:
             # PyGithub takes whole seconds (TIMEOUT is patched to 1); its requester holds the
             # value the backend gave it and passes it to every request: shorten that.
-            requester = backend._requester
+            requester = backend.http.requester
             given = requester._Requester__timeout  # type: ignore[attr-defined]
-            assert given == github_backend.TIMEOUT, f"backend timeout {given}, not TIMEOUT"
+            assert given == github_http.TIMEOUT, f"backend timeout {given}, not TIMEOUT"
             requester._Requester__timeout = self.request_timeout  # type: ignore[attr-defined]
         return backend
 
@@ -159,7 +159,7 @@ class Lab:
     def timeout(self, seconds: float | None) -> None:
         """Set the client timeout (connect and read) of backends built from now on; None: the
         Lab's default."""
-        self.monkeypatch.setattr(github_backend, "TIMEOUT", 1 if seconds else TIMEOUT)
+        self.monkeypatch.setattr(github_http, "TIMEOUT", 1 if seconds else TIMEOUT)
         self.request_timeout = seconds
 
     def idle(self, limit: float = 10.0) -> None:

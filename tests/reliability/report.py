@@ -102,7 +102,7 @@ def _each(o: s.Outcome, unit: str) -> str:
 
 def table(outcomes: list[s.Outcome]) -> str:
     live = [o for o in outcomes if not o.bug]
-    budget = s.github_backend.WAIT_BUDGET
+    budget = s.github_http.WAIT_BUDGET
     lines = [
         _row("Area", "Scenario", "Tried", "Held", "Outcome", "Wrong or partial tags"),
         _row(*["---"] * 6),

@@ -33,7 +33,7 @@ from gto.tag import parse_name
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry_action.backends.github import backend as github_backend
+from registry_action.backends.github import http as github_http
 from registry_action.commands import write
 from registry_action.commands.write import ATTEMPTS
 from registry_action.core import dvc_yaml as annotations
@@ -454,7 +454,7 @@ def fault_scenario(lab: Lab, case: FaultCase, model: str = "churn", gto: bool = 
     for fault in faults:
         fired = fault.hits == fault.times if fault.times is not None else fault.hits > 0
         out.check(fired, f"fault {fault.method} {fault.path} fired {fault.hits} times")
-    budget = github_backend.WAIT_BUDGET
+    budget = github_http.WAIT_BUDGET
     out.check(sum(sleeps) <= budget, f"waited {sum(sleeps):.0f} s in all, budget {budget:.0f} s")
     out.check(
         not case.least_wait or max(sleeps, default=0) >= case.least_wait,

@@ -9,6 +9,7 @@ naming it, instead of silently returning null.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import threading
@@ -96,6 +97,7 @@ class Ctx:
     rate_used: int
     bugs: list[str] = field(default_factory=list)  # tracebacks of unexpected resolver errors
     ref_query: str = "substring"  # how refs(query:) matches: one of REF_QUERY_MODES
+    branch_order: str = "date"  # how TAG_COMMIT_DATE orders refs/heads/: one of BRANCH_ORDERS
 
     @property
     def web(self) -> str:
@@ -365,13 +367,16 @@ class RefNode(Node):
 # How `refs(query:)` might match a ref's name: GitHub documents only "Filters refs with query
 # on name". Reports show partial matches (osowskit/atlassian-github-app-addon#72), so any
 # of these may be what github.com does; the suite passes under each (STANDIN_REF_QUERY).
+# "words": every word of the query is a word of the name, words split at anything but a
+# letter or digit. "wwords": the same with words as a `\w` tokenizer splits them (`_` is a
+# word character), so `my` does not find `my_model@v1.0.0` (docs/discovery.md).
 # "stripped": a search that drops punctuation (`@ # = !`) from the query, then matches the
 # rest as a substring, so `cv=churn@` would look for `cvchurn` and find nothing.
-REF_QUERY_MODES = ("prefix", "substring", "words", "stripped")
+REF_QUERY_MODES = ("prefix", "substring", "words", "wwords", "stripped")
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+def _words(text: str, pattern: str = r"[A-Za-z0-9]+") -> list[str]:
+    return re.findall(pattern, text)
 
 
 def query_matches(mode: str, query: str, name: str) -> bool:
@@ -381,8 +386,20 @@ def query_matches(mode: str, query: str, name: str) -> bool:
         return query in name
     if mode == "stripped":
         return "".join(_words(query)) in name
-    # words: every word of the query is a word of the name
-    return set(_words(query)) <= set(_words(name)) if _words(query) else True
+    pattern = r"\w+" if mode == "wwords" else r"[A-Za-z0-9]+"
+    words = _words(query, pattern)
+    return set(words) <= set(_words(name, pattern)) if words else True
+
+
+# `TAG_COMMIT_DATE` orders refs by their commit's date "if the ref prefix is refs/tags/"
+# (RefOrderField in the schema): for branches the order is unspecified. "date" answers as
+# for tags; "shuffled" in an order that is fixed but follows neither date nor name.
+BRANCH_ORDERS = ("date", "shuffled")
+
+
+def branch_key(name: str) -> list[Any]:
+    """A branch's place under `orderBy: TAG_COMMIT_DATE` when they are shuffled."""
+    return [hashlib.sha256(name.encode()).hexdigest(), name]
 
 
 def standard_prefix(full_name: str) -> str:
@@ -585,7 +602,10 @@ class RepoNode(Node):
         field = (orderBy or {}).get("field", "ALPHABETICAL")
         descending = ((orderBy or {}).get("direction") or direction or "ASC") == "DESC"
         keyed: list[tuple[list[Any], Any]] = []
-        if field == "TAG_COMMIT_DATE":
+        shuffled = self.ctx.branch_order == "shuffled" and refPrefix.startswith("refs/heads/")
+        if field == "TAG_COMMIT_DATE" and shuffled:
+            keyed = [(branch_key(r.name), r) for r in refs]
+        elif field == "TAG_COMMIT_DATE":
             objects = git.read_many([r.oid for r in refs])  # prefetch tags, then their targets
             git.read_many([o.header("object") or "" for o in objects.values() if o.type == "tag"])
             for r in refs:

@@ -504,6 +504,8 @@ def create_ref(ctx: RepoContext, req: Request) -> Reply:
     try:
         created = ctx.git.create_ref(name, obj.oid)
     except GitError:
+        # Also a ref whose folder is a ref already (`refs/tags/team` for `team/churn@v1`):
+        # GitHub words it as a passing failure (docs/github-facts.md, "Ref name conflicts").
         return error(422, "Reference update failed", req.doc)
     if not created:
         return error(422, "Reference already exists", req.doc)

@@ -24,7 +24,8 @@ from . import graphql_api, openapi_check, rest
 from .gitstore import Git
 from .rest import Dispatch, Reply
 
-DEFAULT_TOKENS = {"test-write-token": "write", "test-read-token": "read"}
+# "sso": a token its organization's SAML single sign-on has not authorized.
+DEFAULT_TOKENS = {"test-write-token": "write", "test-read-token": "read", "test-sso-token": "sso"}
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 RATE_LIMIT = 5000
 
@@ -191,6 +192,8 @@ class StandIn:
         self.ref_query = ref_query or os.environ.get("STANDIN_REF_QUERY") or "substring"
         if self.ref_query not in graphql_api.REF_QUERY_MODES:
             raise ValueError(f"ref_query must be one of {graphql_api.REF_QUERY_MODES}")
+        # How branches come under TAG_COMMIT_DATE (graphql_api.BRANCH_ORDERS): unspecified.
+        self.branch_order = "date"
         self.dispatches: list[Dispatch] = []
         self.invalid_bodies: list[InvalidBody] = []
         self.server_errors: list[str] = []  # tracebacks of stand-in bugs (answered 500)
@@ -427,6 +430,8 @@ class StandIn:
         level = self._auth(headers)
         if level is None:
             return rest.error(401, "Bad credentials")
+        if level == "sso":
+            return self._sso_refusal()
         under_prefix = raw_path == self.prefix or raw_path.startswith(self.prefix + "/")
         found = rest.find_route(method, path) if under_prefix else None
         if found is None:
@@ -452,8 +457,24 @@ class StandIn:
                 with self._lock:
                     self.invalid_bodies.append(InvalidBody(method, path, body, problem))
                 return rest.error(400 if not body_ok else 422, problem, doc)
+        if "/git/" in route.template and not self.git.refs():
+            # GitHub's git data endpoints in a repository without commits (docs/github-facts.md,
+            # "Empty repositories"): permanent, whatever the request.
+            return rest.error(409, "Git Repository is empty.", doc)
         request = rest.Request(params, query, body, headers, level == "write", doc)
         return route.handler(self._ctx(), request)
+
+    def _sso_refusal(self) -> Reply:
+        """A token not authorized for the organization's SAML single sign-on: 403 and the URL
+        to authorize it at in `X-GitHub-SSO` (docs/github-facts.md, "SAML single sign-on")."""
+        reply = rest.error(
+            403,
+            "Resource protected by organization SAML enforcement. You must grant your "
+            "Personal Access token access to this organization.",
+        )
+        url = f"{self.server_url}/orgs/{self.owner}/sso?authorization_request=ABC123"
+        reply.headers["x-github-sso"] = f"required; url={url}"
+        return reply
 
     def _graphql(
         self,
@@ -475,6 +496,8 @@ class StandIn:
             )
         if self._auth(headers) is None:
             return rest.error(401, "Bad credentials")
+        if self._auth(headers) == "sso":
+            return self._sso_refusal()
         if not body_ok:
             return rest.error(400, "Problems parsing JSON", "https://docs.github.com/graphql")
         with self._lock:
@@ -488,6 +511,7 @@ class StandIn:
             reset_at=self._reset_at,
             rate_used=used,
             ref_query=self.ref_query,
+            branch_order=self.branch_order,
         )
         answer = graphql_api.handle(ctx, body)
         if ctx.bugs:
