@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
 
-.PHONY: run test test-query-modes lint container ci lock clean bench bench-image bench-check reliability docs
+.PHONY: run test test-fast lint container ci ci-test lock clean bench bench-image bench-check reliability docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,16 +24,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(RUNTIME)
 	$(BIN)/registry-action demo
 
-## test: the test suite (unit, stand-in and gto integration; container tests skip without dockerd)
+## test: the whole suite, every lane (container tests skip without dockerd)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
-## test-query-modes: the suite again under each other way GitHub's refs(query:) may match
-test-query-modes: $(STAMP)
-	for mode in prefix words stripped; do \
-		echo "# refs(query:) matching: $$mode"; \
-		STANDIN_REF_QUERY=$$mode $(BIN)/pytest -q -p no:cacheprovider || exit 1; \
-	done
+## test-fast: the pure core lane (`-m core`: no stand-in, repository, gto or subprocess), seconds
+# Where core tests live (tests/conftest.py's FOLDER_LANES): `pytest -m core` alone finds the
+# same tests, but imports every lane's modules to collect them.
+CORE_PATHS := tests/core tests/decide tests/commands tests/backends tests/shells/test_messages.py
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m core --hypothesis-profile fast $(CORE_PATHS)
+
+# ci-test: the whole suite once, the reliability scenarios' figures written as they run
+RELIABILITY_FIGURES ?= .reliability-figures.md
+ci-test: $(STAMP)
+	RELIABILITY_FIGURES=$(RELIABILITY_FIGURES) $(BIN)/pytest -q
 
 ## lint: ruff, mypy, the layer contracts, the action metadata schema and hadolint
 lint: $(STAMP)
@@ -56,24 +61,25 @@ container: $(STAMP)
 
 ## bench: requests, wall time and `gto register` on generated registries; writes bench/results.md
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 ## bench-image: image size and cold start before/after trimming (starts dockerd)
 bench-image: $(STAMP)
 	bash tests/container/docker_env.sh start
-	eval "$$(bash tests/container/docker_env.sh env)" && $(BIN)/python bench/image.py; \
+	eval "$$(bash tests/container/docker_env.sh env)" && $(BIN)/python -m bench.image; \
 		rc=$$?; bash tests/container/docker_env.sh stop; exit $$rc
 
 ## reliability: faults, races and hostile input, audited tag by tag; prints the figures
 reliability: $(STAMP)
-	$(BIN)/python -m tests.reliability.report
+	$(BIN)/python -m harness.reliability.report
 
 ## bench-check: the benchmark's request counts on small repositories (fails on a wrong count)
 bench-check: $(STAMP)
-	$(BIN)/python bench/run.py --quick --check --no-out
+	$(BIN)/python -m bench.run --quick --check --no-out
 
-## ci: what .ci/run does
-ci: lint test test-query-modes reliability bench-check container
+## ci: what .ci/run does (the suite once: the reliability figures come from its run)
+ci: lint ci-test run bench-check container
+	cat $(RELIABILITY_FIGURES)
 
 ## docs: write docs/reference.md's inputs and outputs tables from action.yml
 docs: $(STAMP)

@@ -1,2 +1,2 @@
-"""Benchmarks: `python bench/run.py` (requests, wall time, `gto register`) and
-`python bench/image.py` (image size and cold start; needs the local Docker engine)."""
+"""Benchmarks: `python -m bench.run` (requests, wall time, `gto register`) and
+`python -m bench.image` (image size and cold start; needs the local Docker engine)."""

@@ -1,9 +1,9 @@
 """Image numbers: size over the base, cold start, container start to first API request.
 
     bash tests/container/docker_env.sh start && eval "$(bash tests/container/docker_env.sh env)"
-    python bench/image.py            # about a minute once the layers are cached
+    python -m bench.image            # about a minute once the layers are cached
 
-Builds, with the legacy builder like tests/container/runner.py, three variants of the image:
+Builds, with the legacy builder like harness/runner.py, three variants of the image:
 
 * `before`: the Dockerfile as committed at `--before` (default HEAD; `git show REV:Dockerfile`);
 * `full lock`: the working tree's Dockerfile with `SKIP_PACKAGES=""` (every locked package);
@@ -13,7 +13,7 @@ each on two bases: the local stand-in for the `FROM` image (a debootstrapped Deb
 Python ships compiled standard-library bytecode), and the same with the standard library's
 .pyc files deleted, which is how the official python:*-slim images ship. Then, per image:
 added size (image minus base), `python -c pass` in a fresh container, and the action run by
-tests/container/runner.py like the Actions runner (`docker run` with the INPUT_*/GITHUB_* env
+harness/runner.py like the Actions runner (`docker run` with the INPUT_*/GITHUB_* env
 and mounts) against the GitHub stand-in with 50 ms latency: a dry run (median of the runs:
 `docker run` to the first request, and to exit) and a registration (checked: created).
 Prints a Markdown table and writes bench/image-results.md.
@@ -34,17 +34,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-if __name__ == "__main__":
+if __name__ == "__main__":  # before the imports that need the venv
     from bench._venv import reexec_in_venv
 
-    reexec_in_venv()
+    reexec_in_venv("bench.image")
 
-from bench.run import MODEL, OWNER, TOKEN, TimedStandIn, build_repo, delete_tag  # noqa: E402
-from tests.container import runner  # noqa: E402
+from bench.run import MODEL, OWNER, TOKEN, TimedStandIn, build_repo, delete_tag
+from harness import runner
 
+ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "image-results.md"
 LATENCY = 0.05
 NOPYC_BASE = "registry-action-bench/base-without-stdlib-pyc"
@@ -215,7 +213,7 @@ def render(rows: list[Measured], base: str, runs: int, before: str) -> str:
         "images ship.",
         f"- before: the Dockerfile at {before}; full lock: the new Dockerfile with "
         '`SKIP_PACKAGES=""`; after: the new Dockerfile.',
-        f"- Times: `docker run` (tests/container/runner.py, `--network host`), medians of {runs} "
+        f"- Times: `docker run` (harness/runner.py, `--network host`), medians of {runs} "
         f"runs after a warm-up; the GitHub stand-in adds {LATENCY * 1000:.0f} ms per request. "
         '"start → first request": from `docker run` to the stand-in receiving the GraphQL read.',
     ]
@@ -280,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_out:
         args.out.write_text(
-            "# Image results\n\nWritten by `python bench/image.py`.\n\n" + text, encoding="utf-8"
+            "# Image results\n\nWritten by `python -m bench.image`.\n\n" + text, encoding="utf-8"
         )
     return 0
 

@@ -1,13 +1,13 @@
 """Benchmark: requests per operation, wall time, and `gto register` as the anchor.
 
-    python bench/run.py            # 2 to 2.5 minutes on 2 cores; prints, writes bench/results.md
-    python bench/run.py --quick    # CI-sized, under 30 s: one run each, `gto register` at 100 only
-    python bench/run.py --check    # also exit 1 when a request count is not the design's
+    python -m bench.run            # 2 to 2.5 minutes on 2 cores; prints, writes bench/results.md
+    python -m bench.run --quick    # CI-sized, under 30 s: one run each, `gto register` at 100 only
+    python -m bench.run --check    # also exit 1 when a request count is not the design's
 
 Repositories are generated (one `git fast-import` stream each, in a temp dir per run): 100 /
 1,000 / 10,000 annotated tags, of which 10 / 100 / 300 are versions of the model `churn`, plus
 a control of 10,000 tags with 10 versions (only the unrelated tags grow). Each is served by
-the GitHub stand-in (tests/standin) adding 50 ms to every request. The action runs as
+the GitHub stand-in (harness/standin) adding 50 ms to every request. The action runs as
 `python entrypoint.py` in a subprocess with the environment the Actions runner gives its
 container (INPUT_* with action.yml's defaults, GITHUB_*), like tests/conftest.py's
 `run_action(process=True)`. Reported:
@@ -40,24 +40,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-if __name__ == "__main__":
+if __name__ == "__main__":  # before the imports that need the venv
     from bench._venv import reexec_in_venv
 
-    reexec_in_venv()
+    reexec_in_venv("bench.run")
 
-from tests.container.runner import parse_file_command, step_env  # noqa: E402
-from tests.standin import StandIn  # noqa: E402
-from tests.standin.gitrepo import GIT_ENV, run_git  # noqa: E402
-from tests.standin.pytest_plugin import ROOT_DVC_YAML as DVC_YAML  # noqa: E402
+from harness.referee import GTO
+from harness.runner import parse_file_command, step_env
+from harness.standin import StandIn
+from harness.standin.gitrepo import GIT_ENV, run_git
+from harness.standin.pytest_plugin import ROOT_DVC_YAML as DVC_YAML
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MODEL = "churn"
-TOKEN = "test-write-token"
 OWNER, NAME = "acme", "models"
 LATENCY = 0.05  # seconds the stand-in sleeps before answering each request
-GTO = str(Path(sys.executable).with_name("gto"))
 ENTRYPOINT = ROOT / "entrypoint.py"
 RESULTS = ROOT / "bench" / "results.md"
 
@@ -86,13 +84,17 @@ def expected_requests(operation: str, versions: int, tags: int = 0) -> int:
     other tags are filtered out by the server), plus two REST writes for a registration. A
     re-run sees one version more: the one its first run registered. The whole registry
     (`show` without a model) reads every tag; one model's version reads its tags, then the
-    dvc.yaml of that version's commit."""
+    dvc.yaml of that version's commit. So does a lifecycle command here: its tag goes on the
+    latest version's commit (deprecate: the newest event's), not the workflow's `head`, and
+    its outputs take the annotation there, as `parse` of the tag does."""
     if operation == "show":
         return max(1, -(-tags // PAGE))
     seen = versions + 1 if operation == "re-run" else versions
     pages = max(1, -(-seen // PAGE))
     if operation == "show model":
         return pages + 1
+    if operation in LIFECYCLE:
+        return pages + 3
     return pages + 2 if operation in WRITES else pages
 
 
@@ -775,7 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     print(f"# total {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if not args.no_out:
-        command = "python bench/run.py" + (" --quick" if args.quick else "")
+        command = "python -m bench.run" + (" --quick" if args.quick else "")
         args.out.write_text(
             f"# Benchmark results\n\nWritten by `{command}`.\n\n{text}", encoding="utf-8"
         )

@@ -1,63 +1,51 @@
-"""Shared fixtures: the GitHub stand-in, and running the action in-process like the runner."""
+"""Fixtures every lane may use, and the lanes themselves.
+
+Fixtures: the GitHub stand-in (`git_repo`, `standin`: harness/standin/pytest_plugin.py),
+`run_action` (the action run in-process as the runner would: harness/inprocess.py) and `lab`
+(the reliability lab over them). Shared helpers live in `tests/helpers.py`: import them from
+there, never from this file.
+
+Lanes: every test carries exactly one of the markers `core`, `standin`, `referee` and
+`container` (`pytest -m core` is `make test-fast`). A folder gives its lane to its tests
+(`FOLDER_LANES`); a module or a test may set another with its own marker. In the folders
+marked `AUTO` (backends and commands, tested both on canned HTTP answers and against the
+stand-in) a test is `core` unless it asks for a repository or the stand-in.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
-from registry_action.backends.base import Backend
-from registry_action.commands.write import Outcome, run
-from registry_action.decide.request import Request
-from registry_action.shells import action
-from tests.container.runner import (
-    WorkflowCommand,
-    parse_file_command,
-    parse_workflow_commands,
-    step_env,
-)
+from harness.inprocess import Run, step_runner
 
-pytest_plugins = ["tests.standin.pytest_plugin", "tests.github_http"]
+# `make test-fast` is the edit-and-run loop: fewer examples a property there
+# (`--hypothesis-profile fast`); `make test` and CI keep hypothesis's default of 100.
+settings.register_profile("fast", max_examples=15)
 
-ROOT = Path(__file__).resolve().parent.parent
-NOW = "2026-06-01T12:00:00Z"  # the shell's clock, for runs the tests call directly
-TOKEN = "test-write-token"
-GTO = str(Path(sys.executable).with_name("gto"))  # the referee, from this environment
+pytest_plugins = ["harness.standin.pytest_plugin", "tests.backends.github_http"]
 
-
-def register(backend: Backend, request: Request, *, dry_run: bool = False) -> Outcome:
-    """Run one write command as a shell would, at `NOW`."""
-    return run(backend, request, now=NOW, dry_run=dry_run)
-
-
-def gto_json(repo: Path, *args: str) -> Any:
-    """Run `gto ARGS --json` in `repo` and parse its answer."""
-    done = subprocess.run(
-        [GTO, *args, "--json"], cwd=repo, capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout)
-
-
-@dataclass
-class Run:
-    """One step's result as the runner would see it."""
-
-    code: int
-    stdout: str
-    outputs: dict[str, str]
-    summary: str
-    commands: list[WorkflowCommand] = field(default_factory=list)
-
-    def errors(self) -> list[WorkflowCommand]:
-        return [c for c in self.commands if c.command == "error"]
+LANES = ("core", "standin", "referee", "container")
+AUTO = "core unless it needs a repository"
+FOLDER_LANES = {
+    "core": "core",  # pure rules
+    "decide": "core",  # pure decisions, and the write loop over in-memory backends
+    "commands": AUTO,  # the commands over canned HTTP answers or the stand-in
+    "backends": AUTO,  # the backends over canned HTTP answers or the stand-in
+    "shells": "standin",  # the shells over the stand-in or a local clone
+    "referee": "referee",  # compared with gto
+    "reliability": "standin",
+    "harness": "standin",  # the harness's own tests
+    "container": "container",
+    "contracts": "standin",  # the package's layer contracts, import-linter on a copy of it
+    "ci": "standin",  # the release and live workflows, linted and checked
+}
+# A `core` test runs in-process on values: none of these fixtures.
+NOT_CORE = frozenset({"standin", "git_repo", "run_action", "lab", "tmp_path", "tmp_path_factory"})
 
 
 @pytest.fixture
@@ -68,52 +56,9 @@ def run_action(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Callable[..., Run]:
-    """Run the action in-process with the inputs and environment the runner would give it."""
-    counter = iter(range(1000))
-
-    def run(
-        env: dict[str, str] | None = None,
-        process: bool = False,
-        github: dict[str, str] | None = None,
-        **with_: str,
-    ) -> Run:
-        """Inputs as keyword arguments (`dry_run` for `dry-run`); `process` runs entrypoint.py."""
-        n = next(counter)
-        head = subprocess.run(
-            ["git", "-C", str(git_repo), "rev-parse", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        output, summary = tmp_path / f"set_output_{n}", tmp_path / f"step_summary_{n}"
-        output.write_text("")
-        summary.write_text("")
-        for key in [k for k in os.environ if k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))]:
-            monkeypatch.delenv(key)
-        values = step_env(standin, head, output, summary, with_, github)
-        values |= env or {}
-        for key, value in values.items():
-            monkeypatch.setenv(key, value)
-        if process:
-            done = subprocess.run(
-                [sys.executable, str(ROOT / "entrypoint.py")],
-                env=dict(os.environ),
-                capture_output=True,
-                text=True,
-                cwd=tmp_path,
-            )
-            code, stdout = done.returncode, done.stdout + done.stderr
-        else:
-            capsys.readouterr()
-            code = action.run_step(os.environ)
-            out = capsys.readouterr()
-            stdout = out.out + out.err
-        return Run(
-            code,
-            stdout,
-            parse_file_command(output.read_bytes()),
-            summary.read_text(),
-            parse_workflow_commands(stdout),
-        )
-
-    return run
+    """Run the action in-process with the inputs and environment the runner would give it:
+    `run_action(env=None, process=False, github=None, **inputs)` (see `step_runner`)."""
+    return step_runner(standin, git_repo, tmp_path, monkeypatch, capsys)
 
 
 @pytest.fixture
@@ -123,16 +68,39 @@ def lab(
     run_action: Callable[..., Run],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Any:
-    """The reliability suites' runner (tests/reliability/harness.py) over these fixtures."""
-    from tests.reliability.harness import lab_from_fixtures
+    """The reliability suites' runner (harness/reliability/lab.py) over these fixtures."""
+    # Imported here: the lab imports the stand-in's pytest plugin, which pytest must import
+    # first (to rewrite its asserts).
+    from harness.reliability.lab import lab_from_fixtures
 
     return lab_from_fixtures(standin, git_repo, run_action, monkeypatch)
 
 
-def race(one: Callable[[str], None], args: list[str]) -> None:
-    """Run `one(arg)` for every arg in threads started together; wait for all."""
-    threads = [threading.Thread(target=one, args=(arg,)) for arg in args]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def _lane(item: pytest.Item) -> str:
+    own = [m.name for m in item.iter_markers() if m.name in LANES]
+    if own:
+        return own[0]  # the closest: the test's, then its class's, then its module's
+    folder = Path(item.path).relative_to(Path(__file__).parent).parts[0]
+    lane = FOLDER_LANES.get(folder)
+    if lane is None:
+        raise pytest.UsageError(f"{item.nodeid}: put the test in a lane folder ({FOLDER_LANES})")
+    if lane == AUTO:
+        return "standin" if NOT_CORE.intersection(getattr(item, "fixturenames", ())) else "core"
+    return lane
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every test its lane; refuse a `core` test that needs a repository or the stand-in."""
+    misplaced = []
+    for item in items:
+        lane = _lane(item)
+        if not any(m.name == lane for m in item.iter_markers()):
+            item.add_marker(lane)
+        used = NOT_CORE.intersection(getattr(item, "fixturenames", ()))
+        if lane == "core" and used:
+            misplaced.append(f"{item.nodeid} uses {sorted(used)}")
+    if misplaced:
+        raise pytest.UsageError(
+            "core tests run on values alone; mark these `standin` (or move them):\n"
+            + "\n".join(misplaced)
+        )

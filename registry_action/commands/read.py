@@ -12,12 +12,12 @@ from typing import Any
 
 from registry_action.backends.base import Backend
 from registry_action.commands.policy import Asked, judge, policy_of
-from registry_action.core.dvc_yaml import declares, model_annotation
+from registry_action.core.dvc_yaml import Annotation, declares, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, empty_outputs, facts, outputs
-from registry_action.core.repository import TagInfo
+from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.decide import reading
 from registry_action.decide.policy import Status
 
@@ -119,10 +119,19 @@ def deployable(
     )
     if tag is None:
         return Deployable(model, None, stage, previous, verdict.value)
-    text = snapshot.annotation
-    if tag.commit != snapshot.commit:  # the annotation as of the version's own commit
-        text = backend.read(model, tag.commit, tags=False).annotation
-    # A deploy job needs the version, not a readable dvc.yaml.
-    annotation = model_annotation(model, text, tag.commit, required=False)
+    annotation = annotation_at(backend, model, tag.commit, snapshot)
     chosen = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
     return Deployable(model, chosen, stage, previous, verdict.value)
+
+
+def annotation_at(
+    backend: Backend, model: ModelName, commit: str, snapshot: Snapshot
+) -> Annotation | None:
+    """The model's annotation as of `commit` (a full sha), as `parse` reads it for a tag on
+    that commit: the snapshot's dvc.yaml when it was read there, else one more read (the
+    commit alone, no tags). A job needs the version, not a readable dvc.yaml: one that
+    cannot be read gives no annotation."""
+    text = snapshot.annotation
+    if commit != snapshot.commit:
+        text = backend.read(model, commit, tags=False).annotation
+    return model_annotation(model, text, commit, required=False)

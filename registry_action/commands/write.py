@@ -11,9 +11,11 @@ from functools import cached_property
 
 from registry_action.backends.base import Backend
 from registry_action.commands.policy import Asked, guard
+from registry_action.commands.read import annotation_at
+from registry_action.core.dvc_yaml import Annotation
 from registry_action.core.errors import RaceLost, TagExists
 from registry_action.core.outputs import Facts, outputs
-from registry_action.core.repository import TagInfo
+from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.decide.dispatch import decide
 from registry_action.decide.plan import Plan
 from registry_action.decide.policy import Status
@@ -52,6 +54,7 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
     stages = request.command is not Command.REGISTER
     reachable: dict[str, bool] = {}  # asked at most once a commit
     branches: Asked = {}  # the policy's questions, each asked once
+    annotations: dict[str, Annotation | None] = {}  # read at most once a commit
     for _ in range(ATTEMPTS):
         snapshot = backend.read(request.model, request.commit, stages=stages)
         sha = snapshot.commit
@@ -59,7 +62,8 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
             if sha not in reachable:
                 reachable[sha] = backend.reachable(sha)
             snapshot = replace(snapshot, reachable=reachable[sha])
-        plan, verdict = guard(backend, decide(request, snapshot, now), branches)  # no write yet
+        planned = _annotated(backend, decide(request, snapshot, now), snapshot, annotations)
+        plan, verdict = guard(backend, planned, branches)  # before any write
         try:
             if plan.first is not None and plan.first.create and not dry_run:
                 made = _create(backend, plan.first)
@@ -86,6 +90,22 @@ def run(backend: Backend, request: Request, *, now: str, dry_run: bool = False) 
 def _breaks_none(verdict: Status) -> Status:
     """A registration's `policy`: it breaks no rule, when there is a policy."""
     return Status.NONE if verdict is Status.NONE else Status.OK
+
+
+def _annotated(
+    backend: Backend, plan: Plan, snapshot: Snapshot, read: dict[str, Annotation | None]
+) -> Plan:
+    """The plan with the annotation as of the commit its tag goes on.
+
+    assign, unassign and deregister by `version` tag the version's commit, not the one
+    read: its outputs (path, description, labels, OCI metadata) are then what `parse` and
+    `show` give for the same tag. One more read, only when the two commits differ.
+    """
+    if plan.commit == snapshot.commit or plan.request.command is Command.REGISTER:
+        return plan
+    if plan.commit not in read:
+        read[plan.commit] = annotation_at(backend, plan.request.model, plan.commit, snapshot)
+    return replace(plan, annotation=read[plan.commit])
 
 
 def _create(backend: Backend, plan: Plan) -> TagInfo:

@@ -1,7 +1,8 @@
 """Model annotations: the `artifacts:` section of a dvc.yaml, read with a bounded loader.
 
 The file comes from the repository, so the loader refuses what could hurt a runner:
-oversized input, aliases ("billion laughs"), deep nesting and duplicate names. Scalars
+oversized input, aliases that expand past a node budget ("billion laughs"), deep nesting
+and duplicate names. Scalars
 stay strings (YAML 1.2 reads `on` as a name, not a boolean; DVC does the same), except
 YAML 1.2's plain nulls (`~`, `null`, nothing), which are None as GTO's loader reads them.
 """
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import yaml
-from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, Node
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from registry_action.core.errors import AnnotationError
 from registry_action.core.grammar import ModelName
@@ -26,6 +27,7 @@ MAX_BYTES = 512 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 20_000  # bounds the parse's time and memory well below what 512 KiB allows
 _NULL_TAG, _STR_TAG = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -43,29 +45,71 @@ class Annotation:
 
 
 class _BoundedLoader(yaml.BaseLoader):
-    """BaseLoader (every scalar a string) without aliases, deep nesting or duplicate keys."""
+    """BaseLoader (every scalar a string) within a node budget, a depth and no duplicate keys.
+
+    Anchors, aliases and merge keys (`<<: *common`) are read as GTO's loader reads them
+    (ruamel's safe loader: `gto/config.py`). An alias costs what it would expand to, in
+    nodes and in depth, so a "billion laughs" is refused after a few dozen events, and what
+    reaches the caller has at most MAX_NODES nodes however it is walked.
+    """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
         self._nodes = 0
+        # Per composed node (by id; the tree keeps them alive): its size and height expanded.
+        self._sizes: dict[int, tuple[int, int]] = {}
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            self._refuse("aliases are not allowed")
+            return self._alias(parent, index)
+        anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+        if anchor is not None:
+            # YAML 1.2 lets a later anchor of the same name replace the first (ruamel warns
+            # and reads on); PyYAML's composer would refuse it.
+            self.anchors.pop(anchor, None)
+        start = self._nodes
+        self._count(1, "more than {limit} nodes")
         self._depth += 1
-        self._nodes += 1
-        if self._nodes > MAX_NODES:
-            self._refuse(f"more than {MAX_NODES} nodes")
         try:
             if self._depth > MAX_DEPTH:
                 self._refuse(f"nesting deeper than {MAX_DEPTH} levels")
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        assert node is not None
+        height = 1 + max(map(self._height, _children(node)), default=0)
+        self._sizes[id(node)] = (self._nodes - start, height)
+        return node
+
+    def _alias(self, parent: Node | None, index: int) -> Node | None:
+        anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+        target = self.anchors.get(anchor)
+        if target is not None:  # an unknown alias: the composer's own error
+            if id(target) not in self._sizes:  # still being composed: a cycle
+                self._refuse(f"alias *{anchor} refers to a node that contains it")
+            size, height = self._sizes[id(target)]
+            self._count(size, "aliases expand to more than {limit} nodes")
+            if self._depth + height > MAX_DEPTH:
+                self._refuse(f"aliases expand to nesting deeper than {MAX_DEPTH} levels")
+        return super().compose_node(parent, index)
+
+    def _height(self, node: Node) -> int:
+        return self._sizes[id(node)][1]
+
+    def _count(self, nodes: int, problem: str) -> None:
+        self._nodes += nodes
+        if self._nodes > MAX_NODES:
+            self._refuse(problem.format(limit=MAX_NODES))
+
+    # YAML's merge key, as ruamel's and PyYAML's safe constructors read it: the merged
+    # mappings' keys first, so the mapping's own keys win.
+    flatten_mapping = SafeConstructor.flatten_mapping
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
+        own = {id(key) for key, _ in node.value if key.tag != _MERGE_TAG}
+        self.flatten_mapping(node)  # type: ignore[misc]
         for key_node, _ in node.value:
             if key_node.tag == _NULL_TAG:  # a key is a name: `null:` declares a model "null"
                 key_node.tag = _STR_TAG
@@ -74,9 +118,12 @@ class _BoundedLoader(yaml.BaseLoader):
                 raise ConstructorError(
                     None, None, "mapping keys must be names", key_node.start_mark
                 )
-            if key in seen:
-                raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
+            if id(key_node) in own:  # merged keys may repeat: the mapping's own win
+                if key in seen:
+                    raise ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
     def _refuse(self, problem: str) -> NoReturn:
@@ -84,9 +131,19 @@ class _BoundedLoader(yaml.BaseLoader):
         raise ConstructorError(None, None, problem, mark)
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
 # YAML 1.2's core-schema null, for plain (unquoted) values only: `"~"` stays a string.
 _BoundedLoader.add_implicit_resolver(_NULL_TAG, re.compile(r"^(?:~|null|Null|NULL|)$"), None)
 _BoundedLoader.add_constructor(_NULL_TAG, lambda loader, node: None)
+# A plain `<<` key only: `"<<":` stays a name, as in YAML 1.1's merge type.
+_BoundedLoader.add_implicit_resolver(_MERGE_TAG, re.compile(r"^(?:<<)$"), ["<"])
 
 
 def load_yaml(text: str | Unreadable, source: str) -> Any:
@@ -112,6 +169,8 @@ def load_yaml(text: str | Unreadable, source: str) -> Any:
     except yaml.reader.ReaderError as err:
         code = ord(err.character) if isinstance(err.character, str) else err.character
         problem = f"unacceptable character U+{code:04X}"
+        if 0xDC80 <= code <= 0xDCFF:  # a byte the backend kept with Python's surrogateescape
+            problem = f"invalid UTF-8 byte 0x{code - 0xDC00:02X}"
         line = text[: err.position].count("\n") + 1
     except yaml.YAMLError as err:
         problem, line = str(err), None
@@ -189,21 +248,97 @@ def annotation_for(name: str, folder: str, text: FileText, source: str) -> Annot
     path = entry.get("path") or ""
     if not isinstance(path, str):
         raise AnnotationError(
-            f"'path' of {name!r} in {source} is not a string.", "Fix the file.", file=source
+            f"'path' of {name!r} in {source} is not a string.",
+            "Fix the file.",
+            file=source,
+            line=_value_line(text, "artifacts", name, "path"),
         )
     return Annotation(
-        path=_repository_path(folder, path),
+        path=_repository_path(name, folder, path, text, source),
         type=_text(entry.get("type")),
         description=_text(entry.get("desc")),
         labels=tuple(labels),
     )
 
 
-def _repository_path(folder: str, path: str) -> str:
-    """The artifact's path from the repository root; URLs (s3://...) stay as they are."""
-    if not path or "://" in path:
+# DVC's remote storage types, each an external URL an artifact's `path` may be
+# (dvc.org/doc/user-guide/data-management/remote-storage; `remote://NAME/path` names a
+# remote of .dvc/config). `file://` is not among them: it is a path on the runner.
+URL_SCHEMES = frozenset(
+    {"s3", "gs", "azure", "gdrive", "ssh", "hdfs", "webhdfs", "http", "https", "webdav",
+     "webdavs", "oss", "remote"}
+)  # fmt: skip
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+# C0 and C1 controls, and the Unicode line and paragraph separators: no line break or
+# terminal escape in a path a script interpolates.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _repository_path(name: str, folder: str, path: str, text: FileText, source: str) -> str:
+    """The artifact's path from the repository root, or its storage URL (s3://...).
+
+    A consumer copies, uploads or `cat`s what the `path` output names, so it never leaves
+    the repository: no absolute path, no `..` past the root, no `~`, no backslash (a
+    separator on Windows), no control character.
+    """
+    if not path:
         return path
-    return posixpath.normpath(posixpath.join(folder, path))
+    url = _URL.match(path)
+    if url and url[1].lower() in URL_SCHEMES:
+        if _CONTROL.search(path):
+            _path_error(name, path, text, source, "holds a control character")
+        return path
+    joined = posixpath.normpath(posixpath.join(folder, path))
+    if url:
+        problem = f"is a {url[1]}:// URL, which is not a DVC remote storage type"
+    elif path.startswith("/"):
+        problem = "is an absolute path"
+    elif path.startswith("~"):
+        problem = "names a home folder"
+    elif "\\" in path or _CONTROL.search(path):
+        problem = "holds a backslash or a control character"
+    elif joined == ".." or joined.startswith("../"):
+        problem = "leads out of the repository"
+    else:
+        return joined
+    _path_error(name, path, text, source, problem)
+
+
+def _path_error(name: str, path: str, text: FileText, source: str, problem: str) -> NoReturn:
+    raise AnnotationError(
+        f"'path' of {name!r} in {source} {problem}: {path!r}.",
+        "Give a path inside the repository, relative to the folder of {source}, or a "
+        "storage URL such as s3://bucket/model.pkl.",
+        file=source,
+        line=_value_line(text, "artifacts", name, "path"),
+        values={"source": source},
+    )
+
+
+def _value_line(text: FileText, *keys: str) -> int | None:
+    """The line (from 1) of the value at `keys` in the YAML `text`, merge keys followed."""
+    if not isinstance(text, str):
+        return None
+    try:
+        node: Node | None = yaml.compose(text, Loader=_BoundedLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    for key in keys:
+        node = _lookup(node, key)
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _lookup(node: Node | None, key: str) -> Node | None:
+    """The value node of `key` in a mapping node: its own key first, then what it merges."""
+    if not isinstance(node, MappingNode):
+        return None
+    merged: list[Node] = []
+    for key_node, value in node.value:
+        if key_node.tag == _MERGE_TAG:
+            merged += value.value if isinstance(value, SequenceNode) else [value]
+        elif isinstance(key_node, ScalarNode) and key_node.value == key:
+            return value if isinstance(value, Node) else None
+    return next(filter(None, (_lookup(source, key) for source in merged)), None)
 
 
 def _text(value: Any) -> str:

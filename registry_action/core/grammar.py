@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import quote
 
-from registry_action.core.errors import InvalidName, InvalidStage
+from registry_action.core.errors import InvalidInput, InvalidName, InvalidStage
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
 DIRNAME = r"[a-zA-Z0-9\-_./]+"
@@ -72,6 +72,27 @@ def is_valid_ref(ref: str) -> bool:
     if ref.startswith("/") or ref.endswith(("/", ".")):
         return False
     return not any(part.startswith(".") or part.endswith(".lock") for part in ref.split("/"))
+
+
+# GitHub refuses a ref whose full name is longer than 255 bytes ("GH005: Sorry, refs longer
+# than 255 bytes are not allowed", on a push and through the API alike; desktop/desktop#819).
+# git has no limit of its own but stores a loose ref as a file, and 255 bytes is also the
+# longest file name ext4, APFS and NTFS take (NAME_MAX), so no shorter git limit applies.
+MAX_REF_BYTES = 255
+
+
+def check_ref_length(tag: str) -> None:
+    """Refuse a tag name GitHub would refuse, before anything is written.
+
+    :raises InvalidInput: `refs/tags/TAG` is longer than MAX_REF_BYTES in UTF-8.
+    """
+    size = len(f"refs/tags/{tag}".encode())
+    if size > MAX_REF_BYTES:
+        raise InvalidInput(
+            f"Tag {tag[:60]}... would be {size} bytes as refs/tags/..., and GitHub refuses "
+            f"refs longer than {MAX_REF_BYTES} bytes.",
+            "Use a shorter version, stage or model name.",
+        )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry_action.core.dvc_yaml import Annotation
+from registry_action.core.grammar import check_ref_length
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, facts
 from registry_action.core.repository import Snapshot, TagInfo
@@ -36,6 +37,8 @@ class State:
         first: Plan | None = None,
     ) -> Plan:
         """A plan for `tag` on `commit`; `existing` on a re-run, `first` to create before it."""
+        if existing is None:  # every tag a plan would write, before any is written
+            check_ref_length(tag)
         # A planned tag is the model's newest event, even past a skewed clock.
         date = max([self.now, *(t.date for t in self.view.tags)])
         made = existing or TagInfo(tag, commit, annotated=True, date=date)

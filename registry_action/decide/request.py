@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from registry_action.core.errors import InvalidInput, StageError
-from registry_action.core.grammar import Event, ModelName, check_stage, format_tag, is_valid_ref
+from registry_action.core.grammar import (
+    Event,
+    ModelName,
+    check_ref_length,
+    check_stage,
+    format_tag,
+    is_valid_ref,
+)
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.lists import split_list
 from registry_action.core.repository import Tagger
@@ -89,6 +96,8 @@ class Request:
             "refs/tags/" + format_tag(Event.REGISTRATION, name, version=parsed.text)
         ):
             raise InvalidInput(f"Tag for {model} {version} is not a valid git ref.")
+        if parsed:  # the longest tag a version names is its deregistration (`@v1.0.0!`)
+            check_ref_length(format_tag(Event.DEREGISTRATION, name, version=parsed.text))
         check_message(message, tagger)
         policy_override = check_override(kind, policy_override)
         allowed = parse_stages(stages) if stages.strip() and kind in STAGED else None

@@ -7,7 +7,6 @@ for the `key=value` lines a workflow step receives. Same rules and decisions as 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import subprocess
@@ -31,7 +30,7 @@ from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
 from registry_action.decide.policy import Status
 from registry_action.decide.request import STAGED, Command, Request
-from registry_action.shells import demo, spellings
+from registry_action.shells import demo, spellings, step_outputs
 from registry_action.shells import messages as wording
 
 HELP = {
@@ -361,12 +360,10 @@ def _history_command(args: argparse.Namespace, backend: Backend) -> int:
 def _show(args: argparse.Namespace, values: dict[str, str]) -> bool:
     """Print the outputs as asked (`--json`, `--outputs`); False when a person is reading."""
     if args.json:
-        print(json.dumps(typed(values), ensure_ascii=False))
+        print(step_outputs.json_line(typed(values)))
     elif args.outputs:
-        # As a step would receive them: multi-line values (docker-tags) in the heredoc form.
-        for name, value in values.items():
-            if name != "json":
-                print(f"{name}<<EOF\n{value}\nEOF" if "\n" in value else f"{name}={value}")
+        # As a step would receive them, safe to append to $GITHUB_OUTPUT and to print.
+        print(step_outputs.file_command({k: v for k, v in values.items() if k != "json"}))
     return bool(args.json or args.outputs)
 
 

@@ -108,19 +108,21 @@ def summary(facts: Facts, out: dict[str, str], state: str) -> str:
     """The job summary: what the tag records (`out`: its outputs), and the version history."""
     web = facts.web_url
     version = (
-        f"`{out['version']}`{' (latest)' if facts.is_latest else ''}" if out["version"] else "-"
+        f"{_code(out['version'])}{' (latest)' if facts.is_latest else ''}"
+        if out["version"]
+        else "-"
     )
     rows = [
-        f"### {state}: `{facts.tag.name}`",
+        f"### {state}: {_code(facts.tag.name)}",
         "",
         "| | |",
         "|---|---|",
-        f"| Model | `{facts.model.full}` |",
+        f"| Model | {_code(facts.model.full)} |",
         f"| Version | {version} |",
-        *([f"| Stage | `{facts.stage}` |"] if facts.stage else []),
+        *([f"| Stage | {_code(facts.stage)} |"] if facts.stage else []),
         f"| Commit | {_commit_link(facts.tag.commit, web)} |",
         f"| Tag | {_link(facts.tag.name, out['tag-url'])} |",
-        f"| Latest version | `{out['latest-version'] or '-'}` |",
+        f"| Latest version | {_code(out['latest-version'] or '-')} |",
         "",
         "| Version | Commit | Date | |",
         "|---|---|---|---|",
@@ -131,16 +133,39 @@ def summary(facts: Facts, out: dict[str, str], state: str) -> str:
         mark = "latest" if v.version.text == out["latest-version"] else ""
         mark = mark if v.active else "deregistered"
         date = "this run" if v.tag == facts.tag and this_run else v.tag.date
-        rows.append(f"| `{v.version}` | {_commit_link(v.commit, web)} | {date} | {mark} |")
+        rows.append(
+            f"| {_code(v.version.text)} | {_commit_link(v.commit, web)} | {_md(date)} | {mark} |"
+        )
     if len(history) > HISTORY_ROWS:
         rows.append(f"\n… and {len(history) - HISTORY_ROWS} older versions.")
     return "\n".join(rows) + "\n"
 
 
 def refusal(title: str, message: str, note: str) -> str:
-    """The job summary of a refusal."""
-    text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """The job summary of a refusal: the message holds user values, so it is text only."""
+    text = "\n".join(_md(line) for line in message.splitlines())
     return f"### {title}\n\n{text}\n\n{note}\n"
+
+
+# Untrusted text in a job summary (GitHub Flavored Markdown, HTML allowed): `&`, `<`, `>` as
+# entities, every other ASCII punctuation character backslash-escaped (CommonMark 2.4: any
+# ASCII punctuation may be; GFM 4.10: `\|` inside a table cell), so no value makes emphasis,
+# a link, an image, a heading, a list, HTML, an autolink or a new table cell.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def _md(text: str) -> str:
+    """`text` as literal Markdown text on one line."""
+    return _PUNCTUATION.sub(lambda m: _ENTITIES.get(m[0], "\\" + m[0]), " ".join(text.splitlines()))
+
+
+def _code(text: str) -> str:
+    """`text` as a code span that no backtick in it ends and no `|` splits (GFM 6.1, 4.10)."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _commit_link(sha: str, web: str) -> str:
@@ -148,7 +173,7 @@ def _commit_link(sha: str, web: str) -> str:
 
 
 def _link(text: str, url: str) -> str:
-    return f"[`{text}`]({url})" if url else f"`{text}`"
+    return f"[{_code(text)}]({url})" if url else _code(text)
 
 
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -223,14 +248,15 @@ def registry_summary(
     marks: dict[str, dict[str, str]] | None = None,
 ) -> str:
     """The job summary of `show`: the registry as gto draws it, then the newest events."""
-    table = registry_table(rows, stages)
-    legend = f"\n{POLICY_LEGEND}\n" if mark_policy(table, marks or {}) else ""
-    for row in table[1:]:
-        latest = rows[row[0]]["version"]
-        model = ModelName.parse(row[0])
+    marked = registry_table(rows, stages)
+    legend = f"\n{POLICY_LEGEND}\n" if mark_policy(marked, marks or {}) else ""
+    table = _escaped(marked)
+    for row, name in zip(table[1:], sorted(rows), strict=True):
+        latest = rows[name]["version"]
+        model = ModelName.parse(name)
         tag = format_tag(Event.REGISTRATION, model, version=latest) if latest else ""
-        row[0] = _link(row[0], release_url(web, tag))
-    recent = history_table(events[:HISTORY_ROWS])
+        row[0] = _link(name, release_url(web, tag))
+    recent = _escaped(history_table(events[:HISTORY_ROWS]))
     return (
         f"### Model registry: {len(rows)} models\n\n{markdown_table(table)}\n{legend}\n"
         f"#### Newest events\n\n{markdown_table(recent)}\n"
@@ -238,11 +264,17 @@ def registry_summary(
 
 
 def history_summary(events: list[dict[str, Any]], model: str) -> str:
-    title = f"History of `{model}`" if model else "Registry history"
-    shown = history_table(events[:HISTORY_ROWS])
+    title = f"History of {_code(model)}" if model else "Registry history"
+    shown = _escaped(history_table(events[:HISTORY_ROWS]))
     more = (
         f"\n\n… and {len(events) - HISTORY_ROWS} older events."
         if len(events) > HISTORY_ROWS
         else ""
     )
     return f"### {title}: {len(events)} events\n\n{markdown_table(shown)}{more}\n"
+
+
+def _escaped(rows: list[list[str]]) -> list[list[str]]:
+    """A table's cells as literal text: tag names, stages and versions come from tags anyone
+    with push access wrote."""
+    return [[_md(cell) for cell in row] for row in rows]

@@ -9,22 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from harness.standin import StandIn
+from harness.standin.gitrepo import init_repo, tag, tag_targets
+from harness.standin.server import Fault
 from registry_action.backends.github import http as github_http
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.core.errors import BackendError, PermissionDenied
 from registry_action.core.repository import Tagger
 from registry_action.shells import spellings
-from tests.conftest import Run
-from tests.standin import StandIn
-from tests.standin.gitrepo import init_repo, run_git, tag, tag_targets
-from tests.standin.server import Fault
+from tests.helpers import Run, head
 
 TAGGER = Tagger("Model Bot", "bot@example.test")
 SSO = "/orgs/acme/sso?authorization_request=ABC123"
-
-
-def head(repo: Path) -> str:
-    return run_git(repo, "rev-parse", "HEAD").strip()
 
 
 def backend(standin: StandIn, token: str = "test-write-token", **kw: object) -> GitHubBackend:

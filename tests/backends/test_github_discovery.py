@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.standin import StandIn
+from harness.standin.gitrepo import commit, tag
+from harness.standin.graphql_api import REF_QUERY_MODES, query_matches
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.backends.github.queries import ref_query, tag_listing
 from registry_action.core.grammar import ModelName
-from tests.conftest import Run
-from tests.standin import StandIn
-from tests.standin.gitrepo import commit, run_git, tag
-from tests.standin.graphql_api import REF_QUERY_MODES, query_matches
+from tests.helpers import Run, head
 
 # `_`, `-`, `.`, `/`, leading digits, `dir:name`, and the two together.
 NAMES = (
@@ -27,10 +27,6 @@ NAMES = (
 def model_tags(name: str) -> set[str]:
     in_tag = ModelName.parse(name).in_tag
     return {f"{in_tag}@v1.0.0", f"{in_tag}@v1.1.0", f"{in_tag}#prod#1", f"{in_tag}@v1.0.0!#2"}
-
-
-def head(repo: Path) -> str:
-    return run_git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.mark.parametrize("mode", REF_QUERY_MODES)

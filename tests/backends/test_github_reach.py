@@ -10,12 +10,12 @@ from typing import Any
 
 import responses
 
+from harness.standin import StandIn
+from harness.standin.gitrepo import run_git
+from harness.standin.graphql_api import branch_key
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.core.grammar import ModelName
-from tests.github_http import COMMIT, GRAPHQL, graphql_answer
-from tests.standin import StandIn
-from tests.standin.gitrepo import run_git
-from tests.standin.graphql_api import branch_key
+from tests.backends.github_http import COMMIT, GRAPHQL, graphql_answer
 
 BRANCHES = 130
 

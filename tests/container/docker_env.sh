@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local Docker engine for the container tests (tests/test_container.py) and for developers.
+# Local Docker engine for the container tests (tests/container/test_container.py) and for developers.
 #
 #   bash tests/container/docker_env.sh start   # install if missing, start dockerd, build base image
 #   bash tests/container/docker_env.sh env     # print `export DOCKER_HOST=...` (eval "$(... env)")

@@ -52,7 +52,6 @@ def test_no_file_is_no_policy_and_an_empty_one_has_no_rules() -> None:
         ("stages:\n  prod:\n    from: [ok, 'no good']\n", 3, "is not valid"),
         ("stages:\n  prod:\n    branches: [main, 'a..b']\n", 3, "not a valid branch name"),
         ("stages:\n  prod: {from: [staging]\n", 3, "not valid YAML"),
-        ("stages:\n  prod: &a {from: [staging]}\n  qa: *a\n", 3, "aliases are not allowed"),
         ("stages:\n  prod: {}\n  prod: {}\n", 3, "duplicate key"),
     ],
 )

@@ -24,9 +24,9 @@ import pytest
 from click.testing import CliRunner
 from gto.cli import app as gto_app
 
+from harness.standin.gitrepo import tag_targets
 from registry_action.shells.cli import main
-from tests.conftest import GTO, Run
-from tests.standin.gitrepo import tag_targets
+from tests.helpers import GTO, Run
 
 BUNDLE = Path(__file__).parent / "fixtures" / "example-gto.bundle"
 

@@ -41,9 +41,9 @@ from gto.cli import app as gto_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.standin.gitrepo import tag_targets
 from registry_action.backends import git as git_backend
 from registry_action.shells.cli import main
-from tests.standin.gitrepo import tag_targets
 
 CHURN = "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n"
 COMMITS = 3
@@ -277,7 +277,7 @@ def _inputs(step: Step, shas: list[str]) -> dict[str, str]:
 def test_the_action_keeps_the_invariant_through_the_api(
     sequence: list[Step], git_repo: Path, standin: Any, run_action: Any, tmp_path: Path
 ) -> None:
-    from tests.standin.gitrepo import commit
+    from harness.standin.gitrepo import commit
 
     shas = [git(git_repo, "rev-parse", "HEAD")]
     while len(shas) < COMMITS:  # the same fixture serves every example: build it once

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GTO, Run, gto_json
-from tests.standin.gitrepo import commit, run_git, tag
+from harness.inprocess import Run
+from harness.referee import GTO, gto_json
+from harness.standin.gitrepo import commit, run_git, tag
 
 RunAction = Callable[..., Run]
 POLICY = """\
@@ -127,7 +128,8 @@ def test_parse_fails_a_hand_made_tag_that_skipped_staging(
     shown = ok(run_action, command="show", model="churn", stage="prod")
     assert shown.outputs["policy"] == "violated"
     whole = ok(run_action, command="show")
-    assert "| v1.0.0 ! |" in whole.summary and "broke the promotion policy" in whole.summary
+    # The summary escapes Markdown: `v1\.0\.0 \!`.
+    assert "v1\\.0\\.0 \\! |" in whole.summary and "broke the promotion policy" in whole.summary
     assert json.loads(whole.outputs["registry"]) == gto_json(policed, "show")  # as gto's
     gto_reads(policed)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.referee import GTO, gto_json
 from registry_action.shells.cli import main
-from tests.conftest import GTO, gto_json
 
 DVC = "artifacts:\n  churn:\n    path: models/churn.pkl\n"
 POLICY = "stages:\n  prod: {from: [staging], branches: [main]}\n"

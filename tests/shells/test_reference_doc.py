@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from scripts import reference
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 ACTION = (ROOT / "action.yml").read_text(encoding="utf-8")
 DOC = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
 PAGES = sorted([ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "docs").glob("*.md")])
