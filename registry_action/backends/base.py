@@ -28,11 +28,13 @@ class Backend(Protocol):
         With `stages`, also the model's stage tags (`NAME#...`) and `.gto` at that commit;
         without `tags`, no tags (the commit and its files alone); `files`: these paths at
         that commit too, in `Snapshot.files` (None for each one absent), in the same read.
+        Always the promotion policy, and `.gto` beside it, at the default branch's head.
         """
         ...
 
     def read_registry(self) -> Snapshot:
-        """Every tag of the repository, and `.gto` on the default branch (`commit` empty)."""
+        """Every tag of the repository, and `.gto` and the promotion policy on the default
+        branch (`commit` empty)."""
         ...
 
     def reachable(self, commit: str) -> bool:
@@ -41,6 +43,11 @@ class Backend(Protocol):
         GitHub resolves shas that only a fork of the repository has ("impostor commits"):
         a tag on one would put code never pushed here behind a registry tag.
         """
+        ...
+
+    def on_branch(self, commit: str, branches: Sequence[str]) -> str:
+        """The first of `branches` whose head holds `commit` (a full sha); empty when none
+        does, or none exists. The promotion policy's `branches:` rule asks this."""
         ...
 
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:

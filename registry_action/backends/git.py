@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from registry_action.core.errors import BackendError, TagExists
 from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
+from registry_action.core.policy import POLICY_FILE
 from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
 
 _ZERO = "0" * 40
@@ -33,11 +35,23 @@ _FORMAT = "%00".join(
 
 
 class GitBackend:
-    def __init__(self, path: str | Path, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Callable[[], float] | None = None,
+        policy_ref: str = "",
+    ) -> None:
         self.path = Path(path)
         self._clock = clock or time.time  # tagger dates, in seconds since the epoch
         if self._git("rev-parse", "--git-dir", check=False).returncode:
             raise BackendError(f"{self.path} is not a git repository.", "Pass --repo PATH.")
+        self._policy_ref = policy_ref  # where the promotion policy is read; empty: see below
+        if policy_ref and not self._rev_parse(f"{policy_ref}^{{commit}}"):
+            raise BackendError(
+                f"--policy-ref {policy_ref!r} is not a commit of {self.path}.",
+                "Give a branch, tag or sha of the clone, e.g. origin/main.",
+            )
 
     def _git(
         self,
@@ -84,6 +98,7 @@ class GitBackend:
             config=self._file(sha, CONFIG_FILE) if stages else None,
             files=self._files(sha, files),
             local=True,
+            **self._policy(),
         )
 
     def read_registry(self) -> Snapshot:
@@ -94,7 +109,45 @@ class GitBackend:
             annotation=None,
             tags=tuple(self._tags(["refs/tags"])),
             config=self._file(head, CONFIG_FILE),
+            **self._policy(),
         )
+
+    def policy_head(self) -> str:
+        """The ref the promotion policy is read at: `--policy-ref`, else the clone's default
+        branch: `origin/HEAD` (what `git clone` records as the remote's default branch), else
+        the local branch `init.defaultBranch` names, else `main`. Empty when none exists
+        (a clone with no default branch has no policy)."""
+        if self._policy_ref:
+            return self._policy_ref
+        if self._rev_parse("refs/remotes/origin/HEAD^{commit}"):
+            return "origin/HEAD"
+        configured = self._git("config", "--get", "init.defaultBranch", check=False)
+        branch = configured.stdout.strip() or "main"
+        return branch if self._rev_parse(f"refs/heads/{branch}^{{commit}}") else ""
+
+    def _policy(self) -> dict[str, Any]:
+        """The Snapshot fields of the policy at `policy_head`, and `.gto` there."""
+        ref = self.policy_head()
+        head = self._rev_parse(f"{ref}^{{commit}}") if ref else ""
+        if not head:
+            return {}
+        return {
+            "policy": self._file(head, POLICY_FILE),
+            "policy_config": self._file(head, CONFIG_FILE),
+            "policy_ref": f"{ref} ({head[:12]})",
+        }
+
+    def on_branch(self, commit: str, branches: Sequence[str]) -> str:
+        """The first of `branches` whose head holds `commit`: the local branch, or origin's
+        (a clone's local `main` may lag behind `origin/main`); empty when none does."""
+        for branch in branches:
+            for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
+                if not self._rev_parse(f"{ref}^{{commit}}"):
+                    continue
+                held = self._git("merge-base", "--is-ancestor", commit, ref, check=False)
+                if held.returncode == 0:
+                    return branch
+        return ""
 
     def reachable(self, commit: str) -> bool:
         """HEAD (detached or not), a branch (local or remote-tracking) or a tag of the clone

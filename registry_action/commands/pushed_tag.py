@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from registry_action.backends.base import Backend
 from registry_action.commands.artifact import artifact, first_files
+from registry_action.commands.policy import judge, policy_of
 from registry_action.core.dvc_yaml import annotation_for
 from registry_action.core.errors import CommitNotFound
 from registry_action.core.grammar import RegistryTag
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, facts
-from registry_action.core.repository import TagInfo
+from registry_action.core.repository import Snapshot, TagInfo
+from registry_action.decide.policy import Verdict
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """A pushed tag's facts, and whether it kept to the promotion policy."""
+
+    facts: Facts
+    verdict: Verdict
 
 
 def describe(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Facts | None:
@@ -19,8 +29,25 @@ def describe(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Fac
 
     None when the tag is lightweight (GTO ignores those).
     """
+    found = _read(backend, tag, remote_url)
+    return found[1] if found else None
+
+
+def verified(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Pushed | None:
+    """`describe`, and the tag judged by the promotion policy at the default branch's head
+    on the registry as it stood just before the tag (`decide.policy.verify`)."""
+    found = _read(backend, tag, remote_url)
+    if found is None:
+        return None
+    snapshot, described = found
+    verdict = judge(backend, policy_of(snapshot), described.view, described.tag, {})
+    return Pushed(described, verdict)
+
+
+def _read(backend: Backend, tag: RegistryTag, remote_url: str) -> tuple[Snapshot, Facts] | None:
     model = tag.model
-    snapshot = backend.read(model, f"refs/tags/{tag.tag}", files=first_files(model))
+    # With the stage tags: the registry before an assignment is what the policy judges.
+    snapshot = backend.read(model, f"refs/tags/{tag.tag}", stages=True, files=first_files(model))
     if not snapshot.commit:
         raise CommitNotFound(
             f"Tag {tag.tag} was not found in the repository.",
@@ -36,6 +63,5 @@ def describe(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Fac
         model.name, model.folder, snapshot.annotation, model.annotation_path
     )
     described = facts(view, info, annotation=annotation, web_url=snapshot.web_url)
-    return replace(
-        described, artifact=artifact(backend, model, snapshot, annotation, remote_url=remote_url)
-    )
+    bytes_at = artifact(backend, model, snapshot, annotation, remote_url=remote_url)
+    return snapshot, replace(described, artifact=bytes_at)

@@ -7,18 +7,20 @@ another commit, that commit's dvc.yaml. The whole registry: every tag (100 a req
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from registry_action.backends.base import Backend
 from registry_action.commands.artifact import artifact, first_files, likely_files
+from registry_action.commands.policy import Asked, judge, policy_of
 from registry_action.core.dvc_yaml import Annotation, declares, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, empty_outputs, facts, outputs
-from registry_action.core.repository import Snapshot
+from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.decide import reading
+from registry_action.decide.policy import Status
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class Registry:
     views: dict[str, ModelView]
     stages: list[str]
     web_url: str
+    # model -> stage -> what the promotion policy says of the assignment that put the holder
+    # there (`decide.policy.Status`); empty without a policy file.
+    policy: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def json(self) -> dict[str, Any]:
@@ -38,7 +43,23 @@ def registry(backend: Backend) -> Registry:
     views = reading.model_views(snapshot.tags)
     stages = config_stages(snapshot.config) if snapshot.config is not None else None
     listed = list(stages) if stages is not None else reading.used_stages(views.values())
-    return Registry(views, listed, snapshot.web_url)
+    found, asked = policy_of(snapshot), Asked()
+    marks = {
+        name: {stage: judge(backend, found, view, tag, asked).status.value for stage, tag in
+               holding(view).items()}
+        for name, view in views.items()
+    } if found is not None else {}  # fmt: skip
+    return Registry(views, listed, snapshot.web_url, marks)
+
+
+def holding(view: ModelView) -> dict[str, TagInfo]:
+    """Each stage's holder's assignment: the tag that put it there."""
+    found = {}
+    for stage, holder in view.holders.items():
+        state = view.stages.get((holder.commit, stage))
+        if state is not None and state.assigned:
+            found[stage] = state.tag
+    return found
 
 
 def history(backend: Backend, model: ModelName | None, commit: str) -> list[dict[str, Any]]:
@@ -57,6 +78,7 @@ class Deployable:
     facts: Facts | None  # None: no such version (nothing in that stage)
     stage: str
     stage_previous: str
+    policy: str = ""  # what the promotion policy says of the stage's assignment
 
     def outputs(self, images: Sequence[str] = ()) -> dict[str, str]:
         """The step's outputs; with no such version, empty but for the model and stage (a
@@ -66,9 +88,14 @@ class Deployable:
                 "name": self.model.full,
                 "stage": self.stage,
                 "stage-previous-version": self.stage_previous,
+                "policy": self.policy,
             }
         return outputs(
-            self.facts, images=images, stage=self.stage, stage_previous=self.stage_previous
+            self.facts,
+            images=images,
+            stage=self.stage,
+            stage_previous=self.stage_previous,
+            policy=self.policy,
         )
 
 
@@ -90,14 +117,24 @@ def deployable(
         view, stage=stage, version=version, declared=declares(model, snapshot.annotation)
     )
     previous = reading.stage_previous(view, stage, holder) if stage else ""
+    rules = policy_of(snapshot)
+    assigned = holding(view).get(stage) if stage else None
+    # The stage's assignment as `parse` judges it; a version asked by name breaks no rule.
+    verdict = (
+        judge(backend, rules, view, assigned, {}).status
+        if assigned is not None
+        else Status.NONE
+        if rules is None
+        else Status.OK
+    )
     if tag is None:
-        return Deployable(model, None, stage, previous)
+        return Deployable(model, None, stage, previous, verdict.value)
     there = snapshot_at(backend, model, tag.commit, snapshot)
     annotation = annotation_of(model, there)
     found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
     bytes_at = artifact(backend, model, there, annotation, remote_url=remote_url, strict=strict)
     found = replace(found, artifact=bytes_at)
-    return Deployable(model, found, stage, previous)
+    return Deployable(model, found, stage, previous, verdict.value)
 
 
 def snapshot_at(backend: Backend, model: ModelName, commit: str, snapshot: Snapshot) -> Snapshot:

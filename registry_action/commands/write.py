@@ -11,6 +11,7 @@ from functools import cached_property
 
 from registry_action.backends.base import Backend
 from registry_action.commands.artifact import artifact, first_files
+from registry_action.commands.policy import Asked, guard
 from registry_action.commands.read import annotation_of, snapshot_at
 from registry_action.core.dvc_files import Artifact
 from registry_action.core.errors import RaceLost, TagExists
@@ -19,6 +20,7 @@ from registry_action.core.outputs import Facts, outputs
 from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.decide.dispatch import decide
 from registry_action.decide.plan import Plan
+from registry_action.decide.policy import Status
 from registry_action.decide.request import Command, Request
 
 ATTEMPTS = 5  # reads and writes one run may spend when racing other runs
@@ -33,6 +35,7 @@ class Outcome:
     created: bool
     registration: Outcome | None = None  # the version assign registered first
     artifact: Artifact | None = None  # the version's DVC output, at its commit
+    policy: Status = Status.NONE  # what the promotion policy says of the tag
 
     @cached_property
     def facts(self) -> Facts:
@@ -40,7 +43,7 @@ class Outcome:
 
     @cached_property
     def outputs(self) -> dict[str, str]:
-        return outputs(self.facts)
+        return outputs(self.facts, policy=self.policy.value)
 
 
 def run(
@@ -56,6 +59,7 @@ def run(
     stages = request.command is not Command.REGISTER
     reachable: dict[str, bool] = {}  # asked at most once a commit
     tagged: dict[str, Snapshot] = {}  # the commits tags go on, read at most once each
+    branches: Asked = {}  # the policy's questions, each asked once
     for _ in range(ATTEMPTS):
         snapshot = backend.read(
             request.model, request.commit, stages=stages, files=first_files(request.model)
@@ -65,20 +69,23 @@ def run(
             if sha not in reachable:
                 reachable[sha] = backend.reachable(sha)
             snapshot = replace(snapshot, reachable=reachable[sha])
-        plan, there = _at_tag(backend, decide(request, snapshot, now), snapshot, tagged)
+        planned, there = _at_tag(backend, decide(request, snapshot, now), snapshot, tagged)
+        plan, verdict = guard(backend, planned, branches)  # before any write
         try:
             if plan.first is not None and plan.first.create and not dry_run:
                 made = _create(backend, plan.first)
-                registration = Outcome(plan.first, made, True)
+                registration = Outcome(plan.first, made, True, policy=_breaks_none(verdict))
                 # Now the commit holds that version; a failure from here on leaves it
                 # registered, and a re-run assigns it.
-                plan = decide(request, replace(snapshot, tags=(*snapshot.tags, made)), now)
+                after = replace(snapshot, tags=(*snapshot.tags, made))
+                plan, verdict = guard(backend, decide(request, after, now), branches)
             elif plan.first is not None:
-                registration = Outcome(plan.first, plan.first.made, False)
+                first = plan.first
+                registration = Outcome(first, first.made, False, policy=_breaks_none(verdict))
             found = _artifact(backend, plan, there, remote_url) if plan.made.commit else None
             if not plan.create or dry_run:
-                return Outcome(plan, plan.made, False, registration, found)
-            return Outcome(plan, _create(backend, plan), True, registration, found)
+                return Outcome(plan, plan.made, False, registration, found, verdict)
+            return Outcome(plan, _create(backend, plan), True, registration, found, verdict)
         except TagExists:
             continue
     raise RaceLost(
@@ -86,6 +93,11 @@ def run(
         f"{ATTEMPTS} attempts.",
         "{serialize}",
     )
+
+
+def _breaks_none(verdict: Status) -> Status:
+    """A registration's `policy`: it breaks no rule, when there is a policy."""
+    return Status.NONE if verdict is Status.NONE else Status.OK
 
 
 def _at_tag(

@@ -100,7 +100,8 @@ OUTPUT_KEYS = (
     "build", "stage", "stage-previous-version", "commit", "tag-sha", "created", "is-latest",
     "latest-version", "previous-version", "path", "type", "description", "model-labels",
     "image-name", "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url",
-    "artifact-url", "artifact-md5", "artifact-size", "artifact-files", "artifact-remote", "json",
+    "artifact-url", "artifact-md5", "artifact-size", "artifact-files", "artifact-remote",
+    "policy", "json",
 )  # fmt: skip
 # One item a line in a step's outputs, the form docker/build-push-action takes; lists in the
 # `json` output and in `typed`.
@@ -113,11 +114,13 @@ def outputs(
     images: Sequence[str] = (),
     stage: str | None = None,
     stage_previous: str = "",
+    policy: str = "",
 ) -> dict[str, str]:
     """The outputs of `facts`; `images` are the image names `images.parse_images` gave.
 
     `stage` and `stage_previous`: `show` of the version a stage holds (the facts are of
-    its registration tag), and the version that held the stage before.
+    its registration tag), and the version that held the stage before. `policy`: what the
+    promotion policy says of the tag (`decide.policy.Status`).
     """
     version = facts.version
     sv = version.semver if version else None
@@ -156,6 +159,7 @@ def outputs(
         **_image(facts, docker, image_names(images, facts.model), tag_url),
         "tag-url": tag_url,
         **artifact_outputs(facts.artifact),
+        "policy": policy,
     }
     listed = {key: _lines(values[key]) for key in LISTS}
     values["json"] = json.dumps(values | listed, ensure_ascii=False, sort_keys=True)

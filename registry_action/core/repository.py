@@ -64,6 +64,11 @@ class Snapshot:
     # Other files at that commit, as the read was asked for them by path (DVC's files for
     # the artifact outputs); a path asked for and absent maps to None.
     files: Mapping[str, FileText] = field(default_factory=dict)
+    # The promotion policy and `.gto` at the default branch's head (never at `commit`: a
+    # commit cannot loosen its own rules), when stages were read; and where they were read.
+    policy: FileText = None
+    policy_config: FileText = None
+    policy_ref: str = ""  # e.g. `main (1a2b3c4d5e6f)`
 
 
 def utc_iso(when: str | float) -> str:

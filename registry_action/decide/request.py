@@ -53,6 +53,7 @@ class Request:
     skip_registration: bool = False  # assign: do not register an unregistered commit
     require_annotation: bool = True  # register, and assign when it registers first
     trusted: bool = False  # the commit is the workflow's own (GITHUB_SHA): no reachability check
+    policy_override: str = ""  # assign: the reason to let a policy violation in (recorded)
 
     @classmethod
     def from_inputs(
@@ -71,6 +72,7 @@ class Request:
         skip_registration: bool = False,
         require_annotation: bool = True,
         trusted: bool = False,
+        policy_override: str = "",
     ) -> Request:
         """Validate raw inputs (as the runner passes them) before any request is sent."""
         kind = Command(command)
@@ -97,6 +99,7 @@ class Request:
         if parsed:  # the longest tag a version names is its deregistration (`@v1.0.0!`)
             check_ref_length(format_tag(Event.DEREGISTRATION, name, version=parsed.text))
         check_message(message, tagger)
+        policy_override = check_override(kind, policy_override)
         allowed = parse_stages(stages) if stages.strip() and kind in STAGED else None
         request = cls(
             command=kind,
@@ -112,6 +115,7 @@ class Request:
             skip_registration=skip_registration,
             require_annotation=require_annotation,
             trusted=trusted,
+            policy_override=policy_override,
         )
         if allowed is not None:
             check_allowed(request.stage, allowed)  # before any request
@@ -136,6 +140,23 @@ def check_allowed(stage: str, allowed: tuple[str, ...], config: str = "") -> Non
             file=CONFIG_FILE if config else "",
             values={"config": config},
         )
+
+
+def check_override(command: Command, reason: str) -> str:
+    """A policy override's reason: one line of text (the tag message's last line records
+    it), for assign only (the policy rules assignments)."""
+    reason = reason.strip()
+    if reason and command is not Command.ASSIGN:
+        # Refused rather than ignored: an override that does nothing misleads its reader.
+        raise InvalidInput(
+            f"{command} takes no policy override: the promotion policy rules assignments."
+        )
+    if "\n" in reason or "\r" in reason or not _utf8(reason) or "\x00" in reason:
+        raise InvalidInput(
+            "The policy override is not one line of text.",
+            "Give the reason on one line, e.g. {policy_override_example}.",
+        )
+    return reason
 
 
 def check_message(message: str, tagger: Tagger) -> None:

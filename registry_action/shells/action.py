@@ -17,13 +17,14 @@ import github_action_utils as gha
 
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.commands import read, write
-from registry_action.commands.pushed_tag import describe
+from registry_action.commands.pushed_tag import verified
 from registry_action.core.errors import BackendError, InvalidInput, RegistryError
 from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
 from registry_action.core.outputs import empty_outputs, outputs
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
+from registry_action.decide.policy import Status
 from registry_action.decide.request import Command, Request, check_commit
 from registry_action.shells import messages as wording
 from registry_action.shells import spellings
@@ -60,6 +61,7 @@ class Report:
     notice: str
     summary: str = ""
     failure: RegistryError | None = None  # after a success that must still fail the step
+    warning: RegistryError | None = None  # a `::warning` annotation after the notice
 
 
 def run_step(env: Mapping[str, str]) -> int:
@@ -88,6 +90,14 @@ def run_step(env: Mapping[str, str]) -> int:
         for name, value in report.outputs.items():
             gha.set_output(name, value)
     gha.notice(report.notice)
+    if report.warning:
+        warned = report.warning
+        gha.warning(
+            _redact(warned.render(spellings.ACTION), token),
+            title=warned.title,
+            file=warned.file or None,
+            line=warned.line,
+        )
     if report.summary and os.environ.get("GITHUB_STEP_SUMMARY"):
         gha.append_job_summary(report.summary)
     if report.failure:
@@ -131,6 +141,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             stages=inputs.get("stages"),
             skip_registration=inputs.flag("skip-registration"),
             require_annotation=inputs.flag("require-annotation"),
+            policy_override=inputs.get("policy-override"),
         )
         images = parse_images(inputs.get("images"), request.model)
         dry_run = inputs.flag("dry-run")
@@ -150,7 +161,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             remote_url=inputs.get("remote-url"),
         )
         facts = result.facts
-        out = outputs(facts, images=images)
+        out = outputs(facts, images=images, policy=result.policy.value)
         planned = dry_run and result.plan.create
         notice, state = wording.written(command, facts, created=result.created, planned=planned)
         if result.registration is not None:
@@ -198,14 +209,23 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     backend = _backend(inputs, env)
     if tag is None:
         return Report(empty_outputs(), f"{ref or 'The ref'} is not a registry tag; nothing to do.")
-    facts = describe(backend, tag, remote_url=inputs.get("remote-url"))
-    if facts is None:
+    verify = inputs.flag("verify-policy")
+    pushed = verified(backend, tag, remote_url=inputs.get("remote-url"))
+    if pushed is None:
         return Report(
             empty_outputs(), f"{tag.tag} is a lightweight tag, which GTO ignores; nothing to do."
         )
-    out = outputs(facts, images=images)
+    facts, verdict = pushed.facts, pushed.verdict
+    out = outputs(facts, images=images, policy=verdict.status.value)
     summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
-    return Report(out, wording.parsed(facts), summary)
+    report = Report(out, wording.parsed(facts) + wording.policy_note(verdict), summary)
+    if verdict.status is Status.VIOLATED:
+        # A deploy job must not ship a hand-made tag that skipped the policy's gates.
+        if verify:
+            report.failure = verdict.violation
+        else:
+            report.warning = verdict.violation
+    return report
 
 
 # -- show, history (read only: no write request ever) ---------------------------------------
@@ -218,7 +238,7 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
         found = read.registry(backend)
         rows = found.json
         events = reading.history_answer(found.views)
-        summary = wording.registry_summary(rows, found.stages, events, found.web_url)
+        summary = wording.registry_summary(rows, found.stages, events, found.web_url, found.policy)
         return Report({"registry": reading.gto_json(rows)}, f"{len(rows)} models.", summary)
     model, stage, version = reading.pick(
         name, stage=inputs.get("stage"), version=inputs.get("version")

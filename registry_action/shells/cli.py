@@ -20,7 +20,7 @@ from registry_action import __version__
 from registry_action.backends.base import Backend
 from registry_action.backends.git import GitBackend
 from registry_action.commands import read
-from registry_action.commands.pushed_tag import describe
+from registry_action.commands.pushed_tag import verified
 from registry_action.commands.write import run
 from registry_action.core.errors import InvalidInput, RegistryError
 from registry_action.core.grammar import ModelName, ref_tag
@@ -28,6 +28,7 @@ from registry_action.core.images import parse_images
 from registry_action.core.outputs import Facts, outputs, typed
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
+from registry_action.decide.policy import Status
 from registry_action.decide.request import STAGED, Command, Request
 from registry_action.shells import demo, spellings, step_outputs
 from registry_action.shells import messages as wording
@@ -56,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         "parse", help="what a registry tag records", description="What a registry tag records."
     )
     parse.add_argument("tag", help="a tag name, e.g. churn@v1.2.0 or churn#prod#3")
+    parse.add_argument(
+        "--no-verify-policy",
+        dest="verify_policy",
+        action="store_false",
+        help="only warn (exit 0) when the assignment broke the promotion policy",
+    )
     _where(parse)
     _images(parse)
     show = _reader(
@@ -158,6 +165,13 @@ def _write_command(sub: argparse.ArgumentParser, command: Command) -> None:
             action="store_true",
             help="put the stage on an unregistered commit without registering it",
         )
+        sub.add_argument(
+            "--policy-override",
+            metavar="REASON",
+            default="",
+            help="assign even where the promotion policy refuses; the tag message records "
+            "'Policy-Override: REASON' as its last line",
+        )
     sub.add_argument("--message", default="", help="the tag message (default: GTO's)")
     sub.add_argument(
         "--tagger-name", default="", help="the tagger's name (default: git's user.name)"
@@ -186,6 +200,14 @@ def _where(sub: argparse.ArgumentParser) -> None:
     where.add_argument("--repo", default=".", help="the local clone (default: .)")
     where.add_argument(
         "--github", metavar="OWNER/REPO", help="the repository on GitHub (token: $GITHUB_TOKEN)"
+    )
+    sub.add_argument(
+        "--policy-ref",
+        metavar="REF",
+        default="",
+        help="read .github/registry-policy.yml at REF of the clone (default: origin/HEAD, "
+        "else the init.defaultBranch or main branch); on GitHub it is always the default "
+        "branch's head",
     )
     shown = sub.add_mutually_exclusive_group()
     shown.add_argument(
@@ -236,9 +258,14 @@ def _backend(args: argparse.Namespace) -> Backend:
             )
         from registry_action.backends.github.backend import GitHubBackend
 
+        if args.policy_ref:
+            raise InvalidInput(
+                "--policy-ref is for a local clone: on GitHub the promotion policy is read at "
+                "the default branch's head."
+            )
         return GitHubBackend.from_env(args.github, token, os.environ)
 
-    return GitBackend(args.repo)
+    return GitBackend(args.repo, policy_ref=args.policy_ref)
 
 
 def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
@@ -256,6 +283,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
         stages=getattr(args, "stages", ""),
         skip_registration=getattr(args, "skip_registration", False),
         require_annotation=getattr(args, "require_annotation", True),
+        policy_override=getattr(args, "policy_override", ""),
     )
     images = parse_images(args.images, request.model)
     clone = backend if isinstance(backend, GitBackend) else None
@@ -263,7 +291,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
         raise InvalidInput("--push is for a local clone; through --github tags are on GitHub.")
     outcome = run(backend, request, now=utc_iso(time.time()), dry_run=args.dry_run)
     made = [o for o in (outcome.registration, outcome) if o is not None]
-    if not _show(args, outputs(outcome.facts, images=images)):
+    if not _show(args, outputs(outcome.facts, images=images, policy=outcome.policy.value)):
         for step in made:
             planned = args.dry_run and step.plan.create
             command = step.plan.request.command
@@ -298,12 +326,21 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
             "Give a tag such as churn@v1.2.0, churn#prod#3 or cv=churn@v1.0.0.",
         )
     images = parse_images(args.images, tag.model)
-    facts: Facts | None = describe(backend, tag)
-    if facts is None:
+    pushed = verified(backend, tag)
+    if pushed is None:
         print(f"{tag.tag} is a lightweight tag, which GTO ignores.")
         return 0
-    if not _show(args, outputs(facts, images=images)):
-        print(wording.parsed(facts, short=True))
+    facts: Facts = pushed.facts
+    verdict = pushed.verdict
+    values = outputs(facts, images=images, policy=verdict.status.value)
+    if not _show(args, values):
+        print(wording.parsed(facts, short=True) + wording.policy_note(verdict))
+    if verdict.status is Status.VIOLATED and verdict.violation is not None:
+        broken = verdict.violation
+        # A deploy script must not ship a hand-made tag that skipped the policy's gates.
+        level = "error" if args.verify_policy else "warning"
+        print(f"{level}: {broken.title}: {broken.render(spellings.CLI)}", file=sys.stderr)
+        return 1 if args.verify_policy else 0
     return 0
 
 
@@ -316,14 +353,18 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
             print(reading.gto_json(rows))  # exactly gto show --json
         else:
             table = wording.registry_table(rows, found.stages)
+            marked = wording.mark_policy(table, found.policy)
             print(wording.text_table(table) if rows else wording.NOTHING)
+            if marked:
+                print(wording.POLICY_LEGEND)
         return 0
     model, stage, version = reading.pick(args.model, stage=args.stage, version=args.version)
     images = parse_images(args.images, model)
     chosen = read.deployable(backend, model, "HEAD", stage=stage, version=version)
     values = chosen.outputs(images)
     if not _show(args, values):
-        print(wording.shown(model.full, values, short=True))
+        mark = " Policy: violated." if values["policy"] == "violated" else ""
+        print(wording.shown(model.full, values, short=True) + mark)
     return 0
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from registry_action.core.grammar import Event, ModelName, format_tag
 from registry_action.core.outputs import Facts, release_url
+from registry_action.decide.policy import Status, Verdict
 
 HISTORY_ROWS = 20
 SHORT_SHA = 12  # a commit as a person reads it in a notice or a summary
@@ -92,6 +93,15 @@ def parsed(facts: Facts, *, short: bool = False) -> str:
     stage = f" {towards} {facts.stage}" if facts.stage else ""
     tag, commit = facts.tag, facts.tag.commit[: SHORT_SHA if short else None]
     return f"{tag.name}: {facts.event.value} of {facts.model.full}{what}{stage} on {commit}."
+
+
+def policy_note(verdict: Verdict) -> str:
+    """The notice's tail: what the promotion policy says of the tag."""
+    if verdict.status is Status.OVERRIDDEN:
+        return f" Policy: overridden ({verdict.override})."
+    if verdict.status is Status.NONE:
+        return ""  # no policy file: nothing to say
+    return f" Policy: {verdict.status.value}."
 
 
 def summary(facts: Facts, out: dict[str, str], state: str) -> str:
@@ -181,6 +191,23 @@ def registry_table(rows: dict[str, Any], stages: list[str]) -> list[list[str]]:
     return [header, *body]
 
 
+POLICY_MARK = " !"  # after a stage's version whose assignment broke the promotion policy
+POLICY_LEGEND = "!: the assignment broke the promotion policy (.github/registry-policy.yml)."
+
+
+def mark_policy(table: list[list[str]], marks: dict[str, dict[str, str]]) -> bool:
+    """Put `POLICY_MARK` after each version `registry_table` shows in a stage whose
+    assignment the policy says `violated`; True when any was marked."""
+    stages = [cell[1:] for cell in table[0][2:]]
+    marked = False
+    for row in table[1:]:
+        for i, stage in enumerate(stages, start=2):
+            if marks.get(row[0], {}).get(stage) == "violated":
+                row[i] += POLICY_MARK
+                marked = True
+    return marked
+
+
 def _short(version: str | None) -> str:
     """A version as gto's tables print it: a bare commit's (its sha) in 7 characters."""
     return version[:GTO_SHA] if version and _SHA.fullmatch(version) else version or ""
@@ -214,10 +241,16 @@ def markdown_table(rows: list[list[str]]) -> str:
 
 
 def registry_summary(
-    rows: dict[str, Any], stages: list[str], events: list[dict[str, Any]], web: str
+    rows: dict[str, Any],
+    stages: list[str],
+    events: list[dict[str, Any]],
+    web: str,
+    marks: dict[str, dict[str, str]] | None = None,
 ) -> str:
     """The job summary of `show`: the registry as gto draws it, then the newest events."""
-    table = _escaped(registry_table(rows, stages))
+    marked = registry_table(rows, stages)
+    legend = f"\n{POLICY_LEGEND}\n" if mark_policy(marked, marks or {}) else ""
+    table = _escaped(marked)
     for row, name in zip(table[1:], sorted(rows), strict=True):
         latest = rows[name]["version"]
         model = ModelName.parse(name)
@@ -225,7 +258,7 @@ def registry_summary(
         row[0] = _link(name, release_url(web, tag))
     recent = _escaped(history_table(events[:HISTORY_ROWS]))
     return (
-        f"### Model registry: {len(rows)} models\n\n{markdown_table(table)}\n\n"
+        f"### Model registry: {len(rows)} models\n\n{markdown_table(table)}\n{legend}\n"
         f"#### Newest events\n\n{markdown_table(recent)}\n"
     )
 

@@ -20,6 +20,9 @@ ACTION = {
     "images": "the images input",
     "ref": "the ref input",
     "remote_url": "the remote-url input",
+    "policy_override": "set policy-override: REASON (recorded in the tag)",
+    "policy_override_example": "policy-override: hotfix for incident 42",
+    "verify_policy": "set verify-policy: false",
 }
 CLI = {
     "force": "pass --force",
@@ -35,6 +38,9 @@ CLI = {
     "images": "--images",
     "ref": "the tag name",
     "remote_url": "--remote-url",
+    "policy_override": "pass --policy-override REASON (recorded in the tag)",
+    "policy_override_example": "--policy-override 'hotfix for incident 42'",
+    "verify_policy": "pass --no-verify-policy",
 }
 SPELLINGS: dict[str, dict[str, str]] = {"action": ACTION, "cli": CLI}
 

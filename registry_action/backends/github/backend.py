@@ -27,6 +27,7 @@ from registry_action.core.repository import (
 
 from . import http, refusals
 from .queries import (
+    BRANCH_QUERY,
     HOLDS,
     QUERY,
     REACH_PAGE,
@@ -120,6 +121,7 @@ class GitHubBackend:
             config=_text(first.get("config")) if stages else None,
             reachable=True if _held(first, commit, sha) else None,  # None: asked by sha later
             files={path: _text(first.get(f"f{i}")) for i, path in enumerate(files)},
+            **_policy(default),
         )
 
     def read_registry(self) -> Snapshot:
@@ -137,6 +139,7 @@ class GitHubBackend:
             web_url=first.get("url") or "",
             default_branch=default.get("name", ""),
             config=_text(config),
+            **_policy(default),
         )
 
     def _pages(
@@ -177,6 +180,18 @@ class GitHubBackend:
                     break
                 variables["after"] = refs["pageInfo"]["endCursor"]
         return False
+
+    def on_branch(self, commit: str, branches: Sequence[str]) -> str:
+        """The first of `branches` whose head holds `commit`: one comparison a branch."""
+        for branch in branches:
+            variables = {
+                "owner": self.owner, "name": self.name, "commit": commit,
+                "branch": f"refs/heads/{branch}",
+            }  # fmt: skip
+            ref = self._graphql(variables, BRANCH_QUERY).get("ref") or {}
+            if (ref.get("compare") or {}).get("status") in HOLDS:
+                return branch
+        return ""
 
     def _graphql(self, variables: dict[str, Any], query: str = QUERY) -> dict[str, Any]:
         body = {"query": query, "variables": variables}
@@ -328,6 +343,20 @@ def _text(blob: dict[str, Any] | None) -> FileText:
         return Unreadable.TOO_LARGE
     text: str | None = blob.get("text")
     return text
+
+
+def _policy(default: dict[str, Any]) -> dict[str, Any]:
+    """The Snapshot fields of the promotion policy at the default branch's head."""
+    head = default.get("target") or {}
+    if not head.get("oid"):
+        return {}
+    policy = (head.get("policy") or {}).get("object")
+    config = (head.get("policyConfig") or {}).get("object")
+    return {
+        "policy": _text(policy),
+        "policy_config": _text(config),
+        "policy_ref": f"{default.get('name', '')} ({head['oid'][:12]})",
+    }
 
 
 def _peel(obj: dict[str, Any] | None) -> str:

@@ -13,10 +13,11 @@ from functools import cache
 from registry_action.core.grammar import ModelName, tag_prefix
 
 # One request answers every decision: the commit, whether the default branch holds it, the
-# branch or tag the commit names (if it names one), its dvc.yaml, `.gto` (with `$stages`) and
-# every tag under the model's folder whose name matches the model's query, 100 a page; later
-# pages skip the commit and files. `Ref.compare(headRef:)` takes a sha too (GraphQL
-# changelog, 2022-10-18).
+# branch or tag the commit names (if it names one), its dvc.yaml, `.gto` (with `$stages`),
+# the promotion policy and `.gto` at the default branch's head (never at the commit: it
+# cannot loosen its own rules), and every tag under the model's folder whose name matches
+# the model's query, 100 a page; later pages skip the commit and files.
+# `Ref.compare(headRef:)` takes a sha too (GraphQL changelog, 2022-10-18).
 QUERY = """
 query Registry($owner: String!, $name: String!, $commit: String!, $annotation: String!,
                $refPrefix: String! = "refs/tags/", $query: String, $after: String,
@@ -25,7 +26,11 @@ query Registry($owner: String!, $name: String!, $commit: String!, $annotation: S
                $named: Boolean! = false) {
   repository(owner: $owner, name: $name) {
     url
-    defaultBranchRef @include(if: $first) { name compare(headRef: $commit) { status } }
+    defaultBranchRef @include(if: $first) {
+      name
+      compare(headRef: $commit) { status }
+      target { oid ...Policy }
+    }
     commit: object(expression: $commit) @include(if: $first) {
       __typename
       oid
@@ -49,9 +54,18 @@ query Everything($owner: String!, $name: String!, $after: String, $first: Boolea
     url
     defaultBranchRef @include(if: $first) {
       name
-      target { ... on Commit { file(path: ".gto") { object { ...Text } } } }
+      target { oid ... on Commit { file(path: ".gto") { object { ...Text } } } ...Policy }
     }
     refs(refPrefix: "refs/tags/", first: 100, after: $after) { ...Tags }
+  }
+}
+"""
+
+# Does the head of branch `$branch` hold `$commit`? (the promotion policy's `branches:`)
+BRANCH_QUERY = """
+query OnBranch($owner: String!, $name: String!, $commit: String!, $branch: String!) {
+  repository(owner: $owner, name: $name) {
+    ref(qualifiedName: $branch) { compare(headRef: $commit) { status } }
   }
 }
 """
@@ -79,6 +93,13 @@ HOLDS = ("BEHIND", "IDENTICAL")  # the head (our commit) is in the base ref's hi
 _FRAGMENTS = """
 fragment Text on GitObject {
   ... on Blob { text isBinary isTruncated }
+}
+
+fragment Policy on GitObject {
+  ... on Commit {
+    policy: file(path: ".github/registry-policy.yml") { object { ...Text } }
+    policyConfig: file(path: ".gto") { object { ...Text } }
+  }
 }
 
 fragment Tags on RefConnection {
