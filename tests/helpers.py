@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 from harness.inprocess import NOW, TOKEN, Run, error_text, register
@@ -95,3 +96,13 @@ def race(one: Callable[[str], None], args: list[str]) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def isolate_git(patch: pytest.MonkeyPatch, home: Path) -> None:
+    """No global or system git config and no inherited git variables: a test's repositories
+    configure themselves, whatever the machine's git setup is."""
+    (home / "gitconfig").write_text("")
+    patch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in ("GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE", "GIT_DIR", "GIT_WORK_TREE"):
+        patch.delenv(key, raising=False)

@@ -26,7 +26,7 @@ from gto.cli import app as gto_app
 
 from harness.standin.gitrepo import tag_targets
 from registry_action.shells.cli import main
-from tests.helpers import GTO, Run
+from tests.helpers import GTO, Run, isolate_git
 
 BUNDLE = Path(__file__).parent / "fixtures" / "example-gto.bundle"
 
@@ -48,12 +48,7 @@ def clone(path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "gitconfig"
-    config.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key in ("GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE", "GIT_DIR", "GIT_WORK_TREE"):
-        monkeypatch.delenv(key, raising=False)
+    isolate_git(monkeypatch, tmp_path)
 
 
 @pytest.fixture

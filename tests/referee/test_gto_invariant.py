@@ -44,6 +44,7 @@ from hypothesis import strategies as st
 from harness.standin.gitrepo import tag_targets
 from registry_action.backends import git as git_backend
 from registry_action.shells.cli import main
+from tests.helpers import isolate_git
 
 CHURN = "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n"
 COMMITS = 3
@@ -154,9 +155,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     """Three commits declaring churn, none registered; dated well before any tag."""
     with pytest.MonkeyPatch.context() as patch:
         home = tmp_path_factory.mktemp("home")
-        (home / "gitconfig").write_text("")
-        patch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
-        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        isolate_git(patch, home)
         repo = tmp_path_factory.mktemp("invariant") / "repo"
         repo.mkdir()
         subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
@@ -205,12 +204,7 @@ def gto_accepts(step: Step, repo: Path, shas: list[str], scratch: Path) -> bool:
 
 @pytest.fixture(autouse=True)
 def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "gitconfig"
-    config.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key in ("GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE", "GIT_DIR", "GIT_WORK_TREE"):
-        monkeypatch.delenv(key, raising=False)
+    isolate_git(monkeypatch, tmp_path)
 
 
 RUNS = count()

@@ -37,6 +37,7 @@ from registry_action.core.grammar import ModelName
 from registry_action.core.model_view import ModelView
 from registry_action.shells.cli import main
 from tests.helpers import CHURN_DVC as CHURN
+from tests.helpers import isolate_git
 
 POOL = "artifacts:\n  pool-segmentation:\n    path: models/seg.pt\n    type: model\n"
 
@@ -52,12 +53,7 @@ def git(repo: Path, *args: str, **env: str) -> str:
 @pytest.fixture(autouse=True)
 def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No global or system git config: the repositories configure themselves."""
-    config = tmp_path / "gitconfig"
-    config.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for key in ("GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE", "GIT_DIR", "GIT_WORK_TREE"):
-        monkeypatch.delenv(key, raising=False)
+    isolate_git(monkeypatch, tmp_path)
 
 
 @dataclass
@@ -211,9 +207,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Base]:
     """Commits a..d declaring both models; churn v0.0.1 on a and v0.1.0 on b (as gto writes)."""
     with pytest.MonkeyPatch.context() as patch:
         home = tmp_path_factory.mktemp("home")
-        (home / "gitconfig").write_text("")
-        patch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
-        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        isolate_git(patch, home)
         repo = tmp_path_factory.mktemp("base") / "repo"
         repo.mkdir()
         git(repo, "init", "-q", "-b", "main")
