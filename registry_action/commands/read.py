@@ -18,7 +18,7 @@ from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, empty_outputs, facts, outputs
-from registry_action.core.repository import Snapshot, TagInfo
+from registry_action.core.repository import Snapshot
 from registry_action.decide import reading
 from registry_action.decide.policy import Status
 
@@ -46,20 +46,10 @@ def registry(backend: Backend) -> Registry:
     found, asked = policy_of(snapshot), Asked()
     marks = {
         name: {stage: judge(backend, found, view, tag, asked).status.value for stage, tag in
-               holding(view).items()}
+               view.held_by.items()}
         for name, view in views.items()
     } if found is not None else {}  # fmt: skip
     return Registry(views, listed, snapshot.web_url, marks)
-
-
-def holding(view: ModelView) -> dict[str, TagInfo]:
-    """Each stage's holder's assignment: the tag that put it there."""
-    found = {}
-    for stage, holder in view.holders.items():
-        state = view.stages.get((holder.commit, stage))
-        if state is not None and state.assigned:
-            found[stage] = state.tag
-    return found
 
 
 def history(backend: Backend, model: ModelName | None, commit: str) -> list[dict[str, Any]]:
@@ -118,7 +108,7 @@ def deployable(
     )
     previous = reading.stage_previous(view, stage, holder) if stage else ""
     rules = policy_of(snapshot)
-    assigned = holding(view).get(stage) if stage else None
+    assigned = view.held_by.get(stage) if stage else None
     # The stage's assignment as `parse` judges it; a version asked by name breaks no rule.
     verdict = (
         judge(backend, rules, view, assigned, {}).status

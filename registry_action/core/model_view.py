@@ -191,6 +191,16 @@ class ModelView:
         """Which version each stage holds now, as `gto show` says."""
         return gto_order.holders(self.gto_versions)
 
+    @cached_property
+    def held_by(self) -> dict[str, TagInfo]:
+        """Each stage's holder's assignment: the tag that put the holder there."""
+        found = {}
+        for stage, holder in self.holders.items():
+            state = self.stages.get((holder.commit, stage))
+            if state is not None and state.assigned:
+                found[stage] = state.tag
+        return found
+
 
 def _counter(record: Record) -> int:
     return -1 if record.parsed.counter is None else record.parsed.counter
