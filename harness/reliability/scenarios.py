@@ -846,7 +846,9 @@ def _inputs_strategy(head: str) -> Any:
 def _failure(err: BaseException) -> str:
     """A failing hypothesis example: the assertion, then the falsifying example."""
     notes = "\n".join(getattr(err, "__notes__", []))
-    return f"{type(err).__name__}: {err}\n{notes}"[:3000]
+    # Several distinct failures come as one group: each with its own falsifying example.
+    parts = [_failure(sub) for sub in getattr(err, "exceptions", ())]
+    return "\n".join([f"{type(err).__name__}: {err}\n{notes}", *parts])[:6000]
 
 
 def _settings(examples: int, derandomize: bool) -> settings:

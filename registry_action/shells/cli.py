@@ -302,10 +302,11 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
     tags = [o.tag.name for o in made if not args.dry_run]
     if args.push and clone is not None:
         return _push(args, clone, tags)
-    if tags and not args.github and not (args.json or args.outputs):
-        # As gto says it.
+    made_now = [o.tag.name for o in made if o.created]
+    if made_now and not args.github and not (args.json or args.outputs):
+        # As gto says it, and as gto only for a tag it just made.
         print("To push the changes upstream, run:")
-        print(f"    git push origin {' '.join(shlex.quote(t) for t in tags)}")
+        print(f"    git push origin {' '.join(shlex.quote(t) for t in made_now)}")
     return 0
 
 
