@@ -1,7 +1,7 @@
 """Benchmark: requests per operation, wall time, and `gto register` as the anchor.
 
     python -m bench.run            # 2 to 2.5 minutes on 2 cores; prints, writes bench/results.md
-    python -m bench.run --quick    # CI-sized, under 30 s: one run each, `gto register` at 100 only
+    python -m bench.run --quick    # CI-sized: one run each, `gto register` at 100 only
     python -m bench.run --check    # also exit 1 when a request count is not the design's
 
 Repositories are generated (one `git fast-import` stream each, in a temp dir per run): 100 /
@@ -723,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="CI-sized run (under 30 s): 1 repetition, `gto register` only at 100 tags",
+        help="CI-sized run: 1 repetition, `gto register` only at 100 tags",
     )
     parser.add_argument("--reps", type=int, help="repetitions per operation (default 5, quick 1)")
     parser.add_argument(
