@@ -752,9 +752,8 @@ def refusal_expected(inputs: dict[str, str], head: str) -> str:
         return "model"
     if version and not SEMVER_ORG.fullmatch(version):
         return "version"
-    in_tag = model.replace(":", "=")
-    if not git_ref_ok(f"refs/tags/{in_tag}@{version or 'v0.0.0'}"):
-        return "model"
+    if why := _ref_refusal(model.replace(":", "="), version):
+        return why
     if get.get("bump", "") and get["bump"].lower() not in ("patch", "minor", "major"):
         return "bump"
     commit = get.get("commit", "") or head
@@ -766,6 +765,18 @@ def refusal_expected(inputs: dict[str, str], head: str) -> str:
     for who in ("tagger-name", "tagger-email"):
         if get.get(who) and re.search(r"[<>\x00-\x1f\x7f]", get[who]):
             return who
+    return ""
+
+
+def _ref_refusal(in_tag: str, version: str) -> str:
+    """`git check-ref-format`, and GitHub's 255-byte limit on refs: a version must leave room
+    for its deregistration (`@VERSION!`), and any model for its first version tag."""
+    if not git_ref_ok(f"refs/tags/{in_tag}@{version or 'v0.0.0'}"):
+        return "model"
+    if version and len(f"refs/tags/{in_tag}@{version}!".encode()) > 255:
+        return "version"
+    if len(f"refs/tags/{in_tag}@v0.0.0".encode()) > 255:
+        return "model"
     return ""
 
 

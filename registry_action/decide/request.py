@@ -98,6 +98,8 @@ class Request:
             raise InvalidInput(f"Tag for {model} {version} is not a valid git ref.")
         if parsed:  # the longest tag a version names is its deregistration (`@v1.0.0!`)
             check_ref_length(format_tag(Event.DEREGISTRATION, name, version=parsed.text))
+        else:  # every command needs a version tag at least as long as `NAME@v0.0.0`
+            check_ref_length(format_tag(Event.REGISTRATION, name, version="v0.0.0"))
         check_message(message, tagger)
         policy_override = check_override(kind, policy_override)
         allowed = parse_stages(stages) if stages.strip() and kind in STAGED else None

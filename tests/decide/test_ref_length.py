@@ -30,3 +30,12 @@ def test_bytes_not_characters_are_counted() -> None:
     check_ref_length("x" * (MAX_REF_BYTES - len("refs/tags/")))
     with pytest.raises(InvalidInput):
         check_ref_length("é" * 123)  # 246 bytes, 123 characters
+
+
+def test_a_model_name_too_long_for_any_version_tag_is_refused_before_any_read() -> None:
+    # `refs/tags/NAME@v0.0.0` is the shortest tag a model's first version can have.
+    fits = "m" * (MAX_REF_BYTES - len("refs/tags/@v0.0.0"))
+    Request.from_inputs("register", model=fits, commit="HEAD", tagger=BOT)
+    for command, stage in (("register", ""), ("assign", "prod"), ("deprecate", "")):
+        with pytest.raises(InvalidInput, match="would be 256 bytes"):
+            Request.from_inputs(command, model=fits + "m", commit="HEAD", tagger=BOT, stage=stage)
