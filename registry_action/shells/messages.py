@@ -7,6 +7,7 @@ from typing import Any
 
 from registry_action.core.grammar import Event, ModelName, format_tag
 from registry_action.core.outputs import Facts, release_url
+from registry_action.decide.labels import Labelled
 from registry_action.decide.policy import Status, Verdict
 
 HISTORY_ROWS = 20
@@ -77,6 +78,13 @@ def shown(model: str, values: dict[str, str], *, short: bool = False) -> str:
     before = values["stage-previous-version"]
     before = f" (before: {before})" if before else ""
     return f"{model}{where}: {values['version']} ({values['tag']}) on {commit}{before}."
+
+
+def labelled(labels: Labelled | None) -> str:
+    """The notice's tail when `bump: labels` chose the part: which label, or why patch."""
+    if labels is None or labels.bump is None:
+        return ""
+    return f" Bumped {labels.bump.value}: {labels.reason}."
 
 
 def registered_first(facts: Facts, *, dry_run: bool) -> str:
