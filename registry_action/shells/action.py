@@ -162,7 +162,8 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
                 remote_url=inputs.get("remote-url"),
             )
         except write.NotRegistered as nothing:  # `bump:none`: exit 0, created false
-            return Report(nothing.outputs, str(nothing))
+            summary = wording.not_registered(nothing.outputs["name"], str(nothing))
+            return Report(nothing.outputs, str(nothing), summary)
         facts = result.facts
         out = outputs(facts, images=images, policy=result.policy.value)
         planned = dry_run and result.plan.create

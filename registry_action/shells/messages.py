@@ -149,6 +149,12 @@ def summary(facts: Facts, out: dict[str, str], state: str) -> str:
     return "\n".join(rows) + "\n"
 
 
+def not_registered(model: str, notice: str) -> str:
+    """The job summary when `bump:none` registered nothing: the notice, as text only (the
+    pull request's URL is GitHub's, the rest the model's name)."""
+    return f"### Registered nothing: {_code(model)}\n\n{_md(notice)}\n"
+
+
 def refusal(title: str, message: str, note: str) -> str:
     """The job summary of a refusal: the message holds user values, so it is text only."""
     text = "\n".join(_md(line) for line in message.splitlines())

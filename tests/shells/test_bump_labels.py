@@ -70,6 +70,7 @@ def test_bump_none_registers_nothing_and_names_the_pull_request(
     assert "Registered nothing for churn" in notice.message
     assert "pull request #12" in notice.message and "bump:none" in notice.message
     assert result.errors() == []
+    assert result.summary.startswith("### Registered nothing: `churn`")
 
 
 def test_a_rerun_and_a_version_make_no_lookup(
