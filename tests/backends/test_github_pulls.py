@@ -190,3 +190,17 @@ def test_stand_in_answers_match_githubs_schema(standin: StandIn, git_repo: Path)
     assert len(answer.response) == 2
     template = "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"
     assert response_errors(template, "get", 200, answer.response) == []
+
+
+def test_a_passing_502_is_retried(standin: StandIn, git_repo: Path) -> None:
+    from harness.standin import Fault
+
+    sha = run_git(git_repo, "rev-parse", "HEAD")
+    standin.add_pull_request(1, [sha], merged=True, merge_commit_sha=sha, labels=["bump:minor"])
+    standin.inject(Fault(method="GET", path=r"/pulls$", status=502))
+    waits: list[float] = []
+    backend = GitHubBackend(
+        "acme/models", TOKEN, standin.api_url, standin.graphql_url, sleep=waits.append
+    )
+    assert [p.number for p in backend.pull_requests(sha)] == [1]
+    assert waits == [1.0] and len([r for r in standin.requests if "/pulls" in r.path]) == 2
