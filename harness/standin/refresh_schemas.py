@@ -30,6 +30,7 @@ OPENAPI_MEMBER = "package/generated/api.github.com.json"
 OPERATIONS: list[tuple[str, str]] = [
     ("/repos/{owner}/{repo}", "get"),
     ("/repos/{owner}/{repo}/commits/{ref}", "get"),
+    ("/repos/{owner}/{repo}/commits/{commit_sha}/pulls", "get"),
     ("/repos/{owner}/{repo}/git/commits/{commit_sha}", "get"),
     ("/repos/{owner}/{repo}/git/ref/{ref}", "get"),
     ("/repos/{owner}/{repo}/git/matching-refs/{ref}", "get"),

@@ -47,6 +47,26 @@ class Dispatch:
     body: Any
 
 
+@dataclass(frozen=True)
+class PullRequest:
+    """A pull request a test declares on the stand-in (GitHub's own are not in git).
+
+    `commits`: every commit GitHub associates with it: its head commits, and for a rebase
+    merge the commits the rebase made on the base branch too. `merge_commit_sha` of a merged
+    one: the merge commit, the squash commit, or the last rebased commit (docs/github-facts.md,
+    "Pull requests of a commit"); of an open one GitHub's test merge, here None."""
+
+    number: int
+    commits: tuple[str, ...] = ()
+    base: str = "main"
+    head: str = "feature"
+    merged: bool = False
+    merge_commit_sha: str | None = None
+    labels: tuple[str, ...] = ()
+    title: str = "A change"
+    closed: bool = False  # closed without merging (never listed by GitHub's commit lookup)
+
+
 @dataclass
 class RepoContext:
     git: Git
@@ -57,6 +77,8 @@ class RepoContext:
     created: int
     record_dispatch: Callable[[Dispatch], None]
     workflow_files: dict[int, str]  # synthesized workflow id -> file name
+    pull_requests: list[PullRequest] = field(default_factory=list)
+    pulls_forbidden: bool = False  # answer the commit's pull requests 403, as a private repo
 
     @property
     def repo_id(self) -> int:
@@ -361,6 +383,90 @@ def commit_json(ctx: RepoContext, obj: GitObject) -> dict[str, Any]:
     }
 
 
+def _link(href: str) -> dict[str, str]:
+    return {"href": href}
+
+
+def _label_json(ctx: RepoContext, name: str) -> dict[str, Any]:
+    lid = zlib.crc32(name.encode()) & 0x7FFFFFFF
+    return {
+        "id": lid,
+        "node_id": node_id("Label", str(lid)),
+        "url": f"{ctx.api}/labels/{name}",
+        "name": name,
+        "description": "",
+        "color": "ededed",
+        "default": False,
+    }
+
+
+def _branch_json(ctx: RepoContext, ref: str, sha: str) -> dict[str, Any]:
+    return {
+        "label": f"{ctx.owner}:{ref}",
+        "ref": ref,
+        "repo": repo_json(ctx, can_write=False),
+        "sha": sha,
+        "user": user_json(ctx, ctx.owner),
+    }
+
+
+def pull_json(ctx: RepoContext, pr: PullRequest) -> dict[str, Any]:
+    """A `pull-request-simple`, as GitHub lists pull requests."""
+    url, html = f"{ctx.api}/pulls/{pr.number}", f"{ctx.web}/pull/{pr.number}"
+    issue = f"{ctx.api}/issues/{pr.number}"
+    created = iso(ctx.created)
+    head_sha = pr.commits[-1] if pr.commits else (pr.merge_commit_sha or "0" * 40)
+    statuses = f"{ctx.api}/statuses/{head_sha}"
+    done = created if pr.merged or pr.closed else None
+    return {
+        "url": url,
+        "id": pr.number + 1000,
+        "node_id": node_id("PullRequest", str(pr.number)),
+        "html_url": html,
+        "diff_url": f"{html}.diff",
+        "patch_url": f"{html}.patch",
+        "issue_url": issue,
+        "commits_url": f"{url}/commits",
+        "review_comments_url": f"{url}/comments",
+        "review_comment_url": f"{ctx.api}/pulls/comments{{/number}}",
+        "comments_url": f"{issue}/comments",
+        "statuses_url": statuses,
+        "number": pr.number,
+        "state": "open" if not (pr.merged or pr.closed) else "closed",
+        "locked": False,
+        "title": pr.title,
+        "user": user_json(ctx, ctx.owner),
+        "body": None,
+        "labels": [_label_json(ctx, name) for name in pr.labels],
+        "milestone": None,
+        "active_lock_reason": None,
+        "created_at": created,
+        "updated_at": created,
+        "closed_at": done,
+        "merged_at": created if pr.merged else None,
+        "merge_commit_sha": pr.merge_commit_sha,
+        "assignee": None,
+        "assignees": [],
+        "requested_reviewers": [],
+        "requested_teams": [],
+        "head": _branch_json(ctx, pr.head, head_sha),
+        "base": _branch_json(ctx, pr.base, ctx.git.rev_parse(f"refs/heads/{pr.base}") or head_sha),
+        "_links": {
+            "self": _link(url),
+            "html": _link(html),
+            "issue": _link(issue),
+            "comments": _link(f"{issue}/comments"),
+            "review_comments": _link(f"{url}/comments"),
+            "review_comment": _link(f"{ctx.api}/pulls/comments{{/number}}"),
+            "commits": _link(f"{url}/commits"),
+            "statuses": _link(statuses),
+        },
+        "author_association": "MEMBER",
+        "auto_merge": None,
+        "draft": False,
+    }
+
+
 def _content_entry(
     ctx: RepoContext, ref: str, path: str, kind: str, oid: str, size: int
 ) -> dict[str, Any]:
@@ -417,6 +523,40 @@ def get_commit(ctx: RepoContext, req: Request) -> Reply:
     if "application/vnd.github.sha" in req.headers.get("accept", ""):
         return Reply(200, obj.oid, content_type="application/vnd.github.sha; charset=utf-8")
     return Reply(200, commit_json(ctx, obj))
+
+
+def commit_pulls(ctx: RepoContext, req: Request) -> Reply:
+    """As the operation's description in GitHub's OpenAPI says: a commit on the default
+    branch lists the merged pull requests that brought it in; any other commit, the merged
+    and the open ones associated with it (docs/github-facts.md, "Pull requests of a
+    commit"). Closed unmerged ones never."""
+    if ctx.pulls_forbidden:
+        # A private repository's job without `pull-requests: read` (docs/github-facts.md).
+        reply = error(403, "Resource not accessible by integration", req.doc)
+        reply.headers["x-accepted-github-permissions"] = "pull_requests=read"
+        return reply
+    ref = req.params["sha"]
+    sha = ctx.git.resolve_commit(ref)
+    if sha is None:
+        return error(422, f"No commit found for SHA: {ref}", req.doc)
+    default = f"refs/heads/{ctx.git.default_branch()}"
+    on_default = _is_ancestor(ctx.git, sha, default)
+    found = [
+        pr
+        for pr in sorted(ctx.pull_requests, key=lambda p: p.number)
+        if (sha in pr.commits or sha == pr.merge_commit_sha)
+        and not pr.closed
+        and (pr.merged or not on_default)
+    ]
+    return Reply(200, [pull_json(ctx, pr) for pr in found])
+
+
+def _is_ancestor(git: Git, sha: str, ref: str) -> bool:
+    try:
+        git.run("merge-base", "--is-ancestor", sha, ref)
+    except GitError:
+        return False
+    return True
 
 
 def get_git_commit(ctx: RepoContext, req: Request) -> Reply:
@@ -681,6 +821,12 @@ _REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
 _T = "/repos/{owner}/{repo}"
 ROUTES = [
     Route("GET", re.compile(_REPO + "/?"), _T, get_repo),
+    Route(  # before /commits/{ref}, which would take `SHA/pulls` for a ref
+        "GET",
+        re.compile(_REPO + r"/commits/(?P<sha>[^/]+)/pulls"),
+        _T + "/commits/{commit_sha}/pulls",
+        commit_pulls,
+    ),
     Route("GET", re.compile(_REPO + r"/commits/(?P<ref>.+)"), _T + "/commits/{ref}", get_commit),
     Route(
         "GET",

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -221,6 +222,10 @@ class StandIn:
         # How branches come under TAG_COMMIT_DATE (graphql_api.BRANCH_ORDERS): unspecified.
         self.branch_order = "date"
         self.dispatches: list[Dispatch] = []
+        # Pull requests a test declares (add_pull_request), and whether listing a commit's
+        # pull requests is refused (403, a private repository's job without the permission).
+        self.pull_requests: list[rest.PullRequest] = []
+        self.pulls_forbidden = False
         self.invalid_bodies: list[InvalidBody] = []
         self.server_errors: list[str] = []  # tracebacks of stand-in bugs (answered 500)
         self._requests: list[Recorded] = []
@@ -326,6 +331,18 @@ class StandIn:
                     fault.hits += 1
                     return fault
         return None
+
+    def add_pull_request(
+        self, number: int, commits: Sequence[str] = (), **fields: Any
+    ) -> rest.PullRequest:
+        """Declare pull request `number`, associated with `commits` (shas); `fields`: those
+        of `rest.PullRequest` (base, head, merged, merge_commit_sha, labels, title, closed)."""
+        if "labels" in fields:
+            fields["labels"] = tuple(fields["labels"])
+        pr = rest.PullRequest(number, tuple(commits), **fields)
+        with self._lock:
+            self.pull_requests.append(pr)
+        return pr
 
     def _record_dispatch(self, dispatch: Dispatch) -> None:
         with self._lock:
@@ -435,6 +452,8 @@ class StandIn:
             created=self._created,
             record_dispatch=self._record_dispatch,
             workflow_files=self._workflow_files,
+            pull_requests=list(self.pull_requests),
+            pulls_forbidden=self.pulls_forbidden,
         )
 
     def _rest(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from registry_action.core.grammar import ModelName
-from registry_action.core.repository import Snapshot, Tagger, TagInfo
+from registry_action.core.repository import PullRequest, Snapshot, Tagger, TagInfo
 
 
 class Backend(Protocol):
@@ -48,6 +48,11 @@ class Backend(Protocol):
     def on_branch(self, commit: str, branches: Sequence[str]) -> str:
         """The first of `branches` whose head holds `commit` (a full sha); empty when none
         does, or none exists. The promotion policy's `branches:` rule asks this."""
+        ...
+
+    def pull_requests(self, commit: str) -> tuple[PullRequest, ...]:
+        """The pull requests the repository associates with `commit` (a full sha), as
+        GitHub lists them for it; a local clone has none. `bump: labels` asks this, once."""
         ...
 
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:

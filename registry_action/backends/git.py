@@ -15,7 +15,7 @@ from registry_action.core.errors import BackendError, TagExists
 from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.policy import POLICY_FILE
-from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
+from registry_action.core.repository import PullRequest, Snapshot, Tagger, TagInfo, utc_iso
 
 _ZERO = "0" * 40
 # One record per tag: fields split by NUL (git messages cannot hold NUL), ended by NUL+LF.
@@ -148,6 +148,10 @@ class GitBackend:
                 if held.returncode == 0:
                     return branch
         return ""
+
+    def pull_requests(self, commit: str) -> tuple[PullRequest, ...]:
+        """None: pull requests are GitHub's, not git's (`bump: labels` bumps patch here)."""
+        return ()
 
     def reachable(self, commit: str) -> bool:
         """HEAD (detached or not), a branch (local or remote-tracking) or a tag of the clone

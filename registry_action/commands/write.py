@@ -16,9 +16,12 @@ from registry_action.commands.read import annotation_of, snapshot_at
 from registry_action.core.dvc_files import Artifact
 from registry_action.core.errors import RaceLost, TagExists
 from registry_action.core.grammar import Event, parse_tag
-from registry_action.core.outputs import Facts, outputs
+from registry_action.core.model_view import ModelView
+from registry_action.core.outputs import Facts, nothing_outputs, outputs
 from registry_action.core.repository import Snapshot, TagInfo
+from registry_action.core.versions import Bump
 from registry_action.decide.dispatch import decide
+from registry_action.decide.labels import Labelled, from_labels
 from registry_action.decide.plan import Plan
 from registry_action.decide.policy import Status
 from registry_action.decide.request import Command, Request
@@ -36,6 +39,7 @@ class Outcome:
     registration: Outcome | None = None  # the version assign registered first
     artifact: Artifact | None = None  # the version's DVC output, at its commit
     policy: Status = Status.NONE  # what the promotion policy says of the tag
+    labelled: Labelled | None = None  # what `bump: labels` read; None: no lookup was made
 
     @cached_property
     def facts(self) -> Facts:
@@ -44,6 +48,25 @@ class Outcome:
     @cached_property
     def outputs(self) -> dict[str, str]:
         return outputs(self.facts, policy=self.policy.value)
+
+
+class NotRegistered(Exception):
+    """`bump: labels` read `bump:none`: nothing was (or would be) written.
+
+    Raised out of `run` rather than returned, as no tag is there to report; the shells
+    turn it into exit 0, `created=false` and a notice of which pull request said so."""
+
+    def __init__(self, request: Request, snapshot: Snapshot, labelled: Labelled) -> None:
+        pr = labelled.pull_request
+        which = f"#{pr.number}" if pr else ""
+        which += f" ({pr.html_url})" if pr and pr.html_url else ""
+        super().__init__(
+            f"Registered nothing for {request.model.full} at commit {snapshot.commit}: "
+            f"pull request {which} has label {labelled.label}."
+        )
+        self.labelled = labelled
+        latest = ModelView.of(request.model, snapshot.tags).latest
+        self.outputs = nothing_outputs(request.model, snapshot.commit, latest)
 
 
 def run(
@@ -60,6 +83,8 @@ def run(
     reachable: dict[str, bool] = {}  # asked at most once a commit
     tagged: dict[str, Snapshot] = {}  # the commits tags go on, read at most once each
     branches: Asked = {}  # the policy's questions, each asked once
+    asked: list[Labelled] = []  # `bump: labels`: the pull requests, asked at most once
+    original = request
     for _ in range(ATTEMPTS):
         snapshot = backend.read(
             request.model, request.commit, stages=stages, files=first_files(request.model)
@@ -69,6 +94,8 @@ def run(
             if sha not in reachable:
                 reachable[sha] = backend.reachable(sha)
             snapshot = replace(snapshot, reachable=reachable[sha])
+        request = _by_labels(backend, original, snapshot, now, asked)
+        labelled = asked[0] if asked else None
         planned, there = _at_tag(backend, decide(request, snapshot, now), snapshot, tagged)
         plan, verdict = guard(backend, planned, branches)  # before any write
         try:
@@ -84,8 +111,9 @@ def run(
                 registration = Outcome(first, first.made, False, policy=_breaks_none(verdict))
             found = _artifact(backend, plan, there, remote_url) if plan.made.commit else None
             if not plan.create or dry_run:
-                return Outcome(plan, plan.made, False, registration, found, verdict)
-            return Outcome(plan, _create(backend, plan), True, registration, found, verdict)
+                return Outcome(plan, plan.made, False, registration, found, verdict, labelled)
+            made = _create(backend, plan)
+            return Outcome(plan, made, True, registration, found, verdict, labelled)
         except TagExists:
             continue
     raise RaceLost(
@@ -93,6 +121,30 @@ def run(
         f"{ATTEMPTS} attempts.",
         "{serialize}",
     )
+
+
+def _by_labels(
+    backend: Backend, request: Request, snapshot: Snapshot, now: str, asked: list[Labelled]
+) -> Request:
+    """The request with the part `bump: labels` reads from the pull request's labels.
+
+    The lookup is paid only for a new version: every refusal is decided first (with patch,
+    which no refusal depends on), and a commit that holds a version already names it (a
+    re-run). Raises NotRegistered for `bump:none`.
+    """
+    if request.bump is not Bump.LABELS:
+        return request
+    patch = replace(request, bump=Bump.PATCH)
+    plan = decide(patch, snapshot, now)
+    if not plan.create or plan.state.view.at_commit(snapshot.commit):
+        return patch
+    if not asked:
+        pulls = backend.pull_requests(snapshot.commit)
+        chosen = from_labels(pulls, snapshot.commit, snapshot.default_branch, local=snapshot.local)
+        asked.append(chosen)
+    if asked[0].bump is None:
+        raise NotRegistered(request, snapshot, asked[0])
+    return replace(request, bump=asked[0].bump)
 
 
 def _breaks_none(verdict: Status) -> Status:

@@ -234,6 +234,23 @@ def empty_outputs() -> dict[str, str]:
     return dict.fromkeys(OUTPUT_KEYS, "") | {"model-labels": "[]", "json": "{}"}
 
 
+def nothing_outputs(model: ModelName, commit: str, latest: Version | None) -> dict[str, str]:
+    """A registration that wrote nothing and names no version (`bump:none`): the model, the
+    commit, `created` false, the latest version; the rest empty."""
+    values = empty_outputs() | {
+        "name": model.full,
+        "commit": commit,
+        "created": "false",
+        "is-latest": "false",
+        "latest-version": latest.text if latest else "",
+        "image-name": image_name(model),
+    }
+    listed = {key: _lines(values[key]) for key in LISTS}
+    shown = {k: v for k, v in values.items() if k != "json"} | listed
+    values["json"] = json.dumps(shown, ensure_ascii=False, sort_keys=True)
+    return values
+
+
 def _lines(text: str) -> list[str]:
     return text.split("\n") if text else []
 

@@ -49,6 +49,20 @@ class TagInfo:
 
 
 @dataclass(frozen=True)
+class PullRequest:
+    """A pull request GitHub associates with a commit ("list pull requests associated with a
+    commit"): what `bump: labels` decides on (docs/github-facts.md, "Pull requests of a
+    commit")."""
+
+    number: int
+    merged: bool  # `merged_at` is set
+    merge_commit_sha: str  # of a merged one: the merge, squash or last rebased commit
+    base: str  # the branch it was opened against (`base.ref`)
+    labels: tuple[str, ...] = ()
+    html_url: str = ""
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """One read of the repository for one model at one commit."""
 

@@ -19,6 +19,9 @@ class Bump(StrEnum):
     PATCH = "patch"
     MINOR = "minor"
     MAJOR = "major"
+    # Not a part of a version: the part comes from the labels of the pull request that
+    # brought the commit in (decide/labels.py), chosen before any version is named.
+    LABELS = "labels"
 
     @classmethod
     def parse(cls, text: str) -> Bump:
@@ -26,11 +29,13 @@ class Bump(StrEnum):
             return cls(text.strip().lower())
         except ValueError:
             raise InvalidInput(
-                f"Bump {text!r} is not one of patch, minor, major.",
-                "Set bump to patch, minor or major, or give an explicit version.",
+                f"Bump {text!r} is not one of patch, minor, major, labels.",
+                "Set bump to patch, minor, major or labels, or give an explicit version.",
             ) from None
 
 
+# The parts a version can be bumped by, least first.
+PARTS = (Bump.PATCH, Bump.MINOR, Bump.MAJOR)
 # The first version of a model, by the bump asked for.
 FIRST = {Bump.PATCH: "v0.0.1", Bump.MINOR: "v0.1.0", Bump.MAJOR: "v1.0.0"}
 
@@ -50,6 +55,8 @@ class Version:
         raise InvalidVersion(f"Version {text!r} is not valid.", _hint(text))
 
     def bump(self, part: Bump) -> Version:
+        if part is Bump.LABELS:  # a caller's bug: labels are read into a part first
+            raise ValueError("bump labels names no part of a version")
         bumped = getattr(self.semver, f"bump_{part.value}")()
         return Version(f"v{bumped}", bumped)
 
@@ -77,4 +84,6 @@ def _hint(text: str) -> str:
 
 def next_version(greatest: Version | None, part: Bump) -> Version:
     """The version a bump registers: GTO's bump of the greatest, or the first version."""
+    if part is Bump.LABELS:  # a caller's bug: labels are read into a part first
+        raise ValueError("bump labels names no part of a version")
     return greatest.bump(part) if greatest else Version.parse(FIRST[part])

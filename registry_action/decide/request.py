@@ -91,6 +91,8 @@ class Request:
                 "To withdraw one version use deregister.",
             )
         name = ModelName.parse(model.strip())
+        parts = Bump.parse(bump or "patch")
+        check_labels(kind, parts, version)
         parsed = Version.parse(version) if version else None
         if parsed and not is_valid_ref(
             "refs/tags/" + format_tag(Event.REGISTRATION, name, version=parsed.text)
@@ -109,7 +111,7 @@ class Request:
             commit=check_commit(commit),
             tagger=tagger,
             version=parsed,
-            bump=Bump.parse(bump or "patch"),
+            bump=parts,
             stage=check_stage(stage) if stage else "",
             message=message,
             force=force,
@@ -122,6 +124,26 @@ class Request:
         if allowed is not None:
             check_allowed(request.stage, allowed)  # before any request
         return request
+
+
+def check_labels(command: Command, bump: Bump, version: str) -> None:
+    """`bump: labels` is for register without a version, refused before any request: the
+    pull request lookup it pays for would decide nothing."""
+    if bump is not Bump.LABELS:
+        return
+    if command is not Command.REGISTER:
+        raise InvalidInput(
+            f"bump labels is for register; {command} bumps no version by labels.",
+            "Set bump to patch, minor or major, or register the version first.",
+        )
+    if version:
+        # Refused rather than ignored: a label would say one version, the input another.
+        raise InvalidInput(
+            f"bump labels and version {version} both name the version to register.",
+            "Leave version empty to take the bump from the pull request's labels, or leave "
+            "bump to its default to register {version}.",
+            values={"version": version},
+        )
 
 
 def parse_stages(text: str) -> tuple[str, ...]:

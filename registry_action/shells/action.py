@@ -153,17 +153,22 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
                 "empty.",
             )
         backend = _backend(inputs, env)
-        result = write.run(
-            backend,
-            request,
-            now=utc_iso(time.time()),
-            dry_run=dry_run,
-            remote_url=inputs.get("remote-url"),
-        )
+        try:
+            result = write.run(
+                backend,
+                request,
+                now=utc_iso(time.time()),
+                dry_run=dry_run,
+                remote_url=inputs.get("remote-url"),
+            )
+        except write.NotRegistered as nothing:  # `bump:none`: exit 0, created false
+            summary = wording.not_registered(nothing.outputs["name"], str(nothing))
+            return Report(nothing.outputs, str(nothing), summary)
         facts = result.facts
         out = outputs(facts, images=images, policy=result.policy.value)
         planned = dry_run and result.plan.create
         notice, state = wording.written(command, facts, created=result.created, planned=planned)
+        notice += wording.labelled(result.labelled)
         if result.registration is not None:
             notice += wording.registered_first(result.registration.facts, dry_run=dry_run)
         report = Report(out, notice, wording.summary(facts, out, state))

@@ -21,7 +21,7 @@ from registry_action.backends.base import Backend
 from registry_action.backends.git import GitBackend
 from registry_action.commands import read
 from registry_action.commands.pushed_tag import verified
-from registry_action.commands.write import run
+from registry_action.commands.write import NotRegistered, run
 from registry_action.core.errors import InvalidInput, RegistryError
 from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
@@ -150,8 +150,14 @@ def _write_command(sub: argparse.ArgumentParser, command: Command) -> None:
         (which if registers else sub).add_argument(
             "--bump",
             default="patch",
-            choices=BUMPS,
-            help="how the next version is named (default patch)",
+            choices=[*BUMPS, "labels"] if registers else BUMPS,
+            help="how the next version is named (default patch)"
+            + (
+                "; labels: by the bump:major/minor/patch/none label of the pull request that "
+                "brought the commit in (through --github)"
+                if registers
+                else ""
+            ),
         )
         sub.add_argument(
             "--no-require-annotation",
@@ -289,7 +295,12 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
     clone = backend if isinstance(backend, GitBackend) else None
     if args.push and clone is None:
         raise InvalidInput("--push is for a local clone; through --github tags are on GitHub.")
-    outcome = run(backend, request, now=utc_iso(time.time()), dry_run=args.dry_run)
+    try:
+        outcome = run(backend, request, now=utc_iso(time.time()), dry_run=args.dry_run)
+    except NotRegistered as nothing:  # `bump:none`: exit 0, nothing written
+        if not _show(args, nothing.outputs):
+            print(nothing)
+        return 0
     made = [o for o in (outcome.registration, outcome) if o is not None]
     if not _show(args, outputs(outcome.facts, images=images, policy=outcome.policy.value)):
         for step in made:
@@ -298,7 +309,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
             notice, _ = wording.written(
                 command, step.facts, created=step.created, planned=planned, short=True
             )
-            print(notice)
+            print(notice + wording.labelled(step.labelled))
     tags = [o.tag.name for o in made if not args.dry_run]
     if args.push and clone is not None:
         return _push(args, clone, tags)

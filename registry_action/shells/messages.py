@@ -7,6 +7,7 @@ from typing import Any
 
 from registry_action.core.grammar import Event, ModelName, format_tag
 from registry_action.core.outputs import Facts, release_url
+from registry_action.decide.labels import Labelled
 from registry_action.decide.policy import Status, Verdict
 
 HISTORY_ROWS = 20
@@ -79,6 +80,13 @@ def shown(model: str, values: dict[str, str], *, short: bool = False) -> str:
     return f"{model}{where}: {values['version']} ({values['tag']}) on {commit}{before}."
 
 
+def labelled(labels: Labelled | None) -> str:
+    """The notice's tail when `bump: labels` chose the part: which label, or why patch."""
+    if labels is None or labels.bump is None:
+        return ""
+    return f" Bumped {labels.bump.value}: {labels.reason}."
+
+
 def registered_first(facts: Facts, *, dry_run: bool) -> str:
     """The notice's tail when assign registered the commit first."""
     first = "would register" if dry_run else "registered"
@@ -139,6 +147,12 @@ def summary(facts: Facts, out: dict[str, str], state: str) -> str:
     if len(history) > HISTORY_ROWS:
         rows.append(f"\n… and {len(history) - HISTORY_ROWS} older versions.")
     return "\n".join(rows) + "\n"
+
+
+def not_registered(model: str, notice: str) -> str:
+    """The job summary when `bump:none` registered nothing: the notice, as text only (the
+    pull request's URL is GitHub's, the rest the model's name)."""
+    return f"### Registered nothing: {_code(model)}\n\n{_md(notice)}\n"
 
 
 def refusal(title: str, message: str, note: str) -> str:

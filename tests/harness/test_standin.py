@@ -206,9 +206,11 @@ def test_rest_responses_match_githubs_openapi_schemas(standin: StandIn, git_repo
         json={"ref": "refs/tags/churn@v0.1.0", "sha": created["sha"]},
         headers=WRITE,
     )
+    standin.add_pull_request(7, [sha], merged=True, merge_commit_sha=sha, labels=["bump:minor"])
     checks = [
         ("/repos/{owner}/{repo}", api),
         ("/repos/{owner}/{repo}/commits/{ref}", f"{api}/commits/main"),
+        ("/repos/{owner}/{repo}/commits/{commit_sha}/pulls", f"{api}/commits/{sha}/pulls"),
         ("/repos/{owner}/{repo}/git/commits/{commit_sha}", f"{api}/git/commits/{sha}"),
         ("/repos/{owner}/{repo}/git/ref/{ref}", f"{api}/git/ref/tags/churn@v0.1.0"),
         ("/repos/{owner}/{repo}/git/matching-refs/{ref}", f"{api}/git/matching-refs/"),

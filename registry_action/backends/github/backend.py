@@ -18,6 +18,7 @@ from registry_action.core.grammar import ModelName, quote_tag, stage_prefix, tag
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.repository import (
     FileText,
+    PullRequest,
     Snapshot,
     Tagger,
     TagInfo,
@@ -193,6 +194,26 @@ class GitHubBackend:
                 return branch
         return ""
 
+    def pull_requests(self, commit: str) -> tuple[PullRequest, ...]:
+        """REST "list pull requests associated with a commit", one page of 100: for a commit
+        on the default branch GitHub lists only the merged pull request that brought it in;
+        elsewhere open and merged ones too (docs/github-facts.md, "Pull requests of a
+        commit"). A page is plenty: a commit is rarely in more than a few."""
+        path = self._path(f"commits/{quote(commit)}/pulls")
+
+        def get() -> tuple[dict[str, Any], Any]:
+            return self.http.get(path, {"per_page": PULLS_PAGE})
+
+        _, answer = self.http.retry(
+            get, lambda err: refusals.pulls_refusal(err, self.repository, commit)
+        )
+        if not isinstance(answer, list):
+            raise BackendError(
+                "GitHub answered the pull-request listing with something that is not a list.",
+                "A proxy may have answered instead of GitHub; {later}.",
+            )
+        return tuple(_pull_request(item) for item in answer if isinstance(item, dict))
+
     def _graphql(self, variables: dict[str, Any], query: str = QUERY) -> dict[str, Any]:
         body = {"query": query, "variables": variables}
         _, data = self.http.graphql(body, self._refuse)
@@ -317,6 +338,22 @@ class GitHubBackend:
 
     def _refuse_for(self, tag: str) -> http.Refuse:
         return lambda err: refusals.refusal(err, self.repository, tag)
+
+
+PULLS_PAGE = 100  # the most GitHub gives a page
+
+
+def _pull_request(item: dict[str, Any]) -> PullRequest:
+    """One `pull-request-simple` of GitHub's answer as the core's value."""
+    labels = item.get("labels") or []
+    return PullRequest(
+        number=int(item.get("number") or 0),
+        merged=bool(item.get("merged_at")),
+        merge_commit_sha=str(item.get("merge_commit_sha") or ""),
+        base=str((item.get("base") or {}).get("ref") or ""),
+        labels=tuple(str(label.get("name")) for label in labels if isinstance(label, dict)),
+        html_url=str(item.get("html_url") or ""),
+    )
 
 
 def _held(repo: dict[str, Any], commit: str, sha: str) -> bool:

