@@ -220,6 +220,9 @@ class StandIn:
             raise ValueError(f"ref_query must be one of {graphql_api.REF_QUERY_MODES}")
         # How branches come under TAG_COMMIT_DATE (graphql_api.BRANCH_ORDERS): unspecified.
         self.branch_order = "date"
+        # Entries a recursive git/trees answer lists before it says `truncated` (GitHub:
+        # 100,000 or 7 MB); None: never.
+        self.tree_limit: int | None = None
         self.dispatches: list[Dispatch] = []
         self.invalid_bodies: list[InvalidBody] = []
         self.server_errors: list[str] = []  # tracebacks of stand-in bugs (answered 500)
@@ -435,6 +438,7 @@ class StandIn:
             created=self._created,
             record_dispatch=self._record_dispatch,
             workflow_files=self._workflow_files,
+            tree_limit=self.tree_limit,
         )
 
     def _rest(

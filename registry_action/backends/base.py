@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from registry_action.core.grammar import ModelName
-from registry_action.core.repository import Snapshot, Tagger, TagInfo
+from registry_action.core.repository import Snapshot, Tagger, TagInfo, TreeEntry
 
 
 class Backend(Protocol):
-    """The two things the registry needs from a repository."""
+    """What the registry needs from a repository."""
 
     def read(
         self,
@@ -48,6 +48,12 @@ class Backend(Protocol):
     def on_branch(self, commit: str, branches: Sequence[str]) -> str:
         """The first of `branches` whose head holds `commit` (a full sha); empty when none
         does, or none exists. The promotion policy's `branches:` rule asks this."""
+        ...
+
+    def tree(self, commit: str, path: str = "") -> tuple[TreeEntry, ...]:
+        """Every entry under `path` at `commit` (a full sha), recursively, trees before
+        what they hold: `path` itself when it is a file or a folder, and everything under a
+        folder; `""` is the whole repository. Nothing when `path` is absent there."""
         ...
 
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:

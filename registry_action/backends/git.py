@@ -15,7 +15,14 @@ from registry_action.core.errors import BackendError, TagExists
 from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.policy import POLICY_FILE
-from registry_action.core.repository import Snapshot, Tagger, TagInfo, utc_iso
+from registry_action.core.repository import (
+    Snapshot,
+    Tagger,
+    TagInfo,
+    TreeEntry,
+    utc_iso,
+    within,
+)
 
 _ZERO = "0" * 40
 # One record per tag: fields split by NUL (git messages cannot hold NUL), ended by NUL+LF.
@@ -160,6 +167,33 @@ class GitBackend:
             "refs/heads", "refs/remotes", "refs/tags",
         )  # fmt: skip
         return bool(found.stdout.strip())
+
+    def tree(self, commit: str, path: str = "") -> tuple[TreeEntry, ...]:
+        """`git ls-tree -r -t -l -z`: NUL-ended records keep any bytes a path holds (decoded
+        as the rest of this backend's text is); the pathspec is literal, so `*` in a folder's
+        name matches only itself. With `-t`, git also lists a file's parent folders, which
+        are not under it: `within` keeps what GitHub's listing keeps."""
+        path = path.strip("/")
+        out = subprocess.run(
+            ["git", "-C", str(self.path), "--literal-pathspecs", "ls-tree", "-r", "-t", "-l",
+             "-z", "--end-of-options", commit, *([path] if path else [])],
+            capture_output=True,
+        )  # fmt: skip
+        if out.returncode:
+            raise BackendError(
+                f"git ls-tree failed: {out.stderr.decode(errors='replace').strip()}",
+                "Fix what git names above, then run again.",
+            )
+        entries = []
+        for record in out.stdout.split(b"\0"):
+            if not record:
+                continue
+            meta, _, name = record.partition(b"\t")
+            _, kind, oid, size = meta.decode().split()
+            entry = name.decode("utf-8", "surrogateescape")
+            if kind in ("blob", "tree") and within(path, entry):  # not submodules (commit)
+                entries.append(TreeEntry(entry, oid, kind, None if size == "-" else int(size)))
+        return tuple(entries)
 
     def _file(self, sha: str, path: str) -> str | None:
         """A file's text at a commit; None when the commit or the file does not exist."""

@@ -71,6 +71,23 @@ class Snapshot:
     policy_ref: str = ""  # e.g. `main (1a2b3c4d5e6f)`
 
 
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a repository's tree at a commit, as `Backend.tree` lists it."""
+
+    path: str  # repository-relative, `/`-separated
+    oid: str  # the Git object id (sha1 of the blob or tree)
+    kind: str  # "blob" or "tree"; submodules (gitlinks) are not listed: their files are elsewhere
+    size: int | None  # a blob's bytes; None for a tree
+
+
+def within(path: str, entry: str) -> bool:
+    """Whether repository path `entry` is `path` or under it (`""`: the whole repository),
+    as `Backend.tree` lists them: a file's parent folders are not under it."""
+    path = path.strip("/")
+    return not path or entry == path or entry.startswith(path + "/")
+
+
 def utc_iso(when: str | float) -> str:
     """A tagger date (ISO 8601 text, or seconds since the epoch) as `YYYY-MM-DDTHH:MM:SSZ`,
     so dates from either backend and the shell's clock compare as text."""

@@ -213,6 +213,8 @@ def test_rest_responses_match_githubs_openapi_schemas(standin: StandIn, git_repo
         ("/repos/{owner}/{repo}/git/ref/{ref}", f"{api}/git/ref/tags/churn@v0.1.0"),
         ("/repos/{owner}/{repo}/git/matching-refs/{ref}", f"{api}/git/matching-refs/"),
         ("/repos/{owner}/{repo}/git/tags/{tag_sha}", f"{api}/git/tags/{created['sha']}"),
+        ("/repos/{owner}/{repo}/git/trees/{tree_sha}", f"{api}/git/trees/{sha}?recursive=1"),
+        ("/repos/{owner}/{repo}/git/trees/{tree_sha}", f"{api}/git/trees/main"),
         ("/repos/{owner}/{repo}/contents/{path}", f"{api}/contents/dvc.yaml"),
         ("/repos/{owner}/{repo}/contents/{path}", f"{api}/contents/cv"),
         ("/repos/{owner}/{repo}/contents/{path}", f"{api}/contents/"),

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import requests
 from github import GithubException
 
-from registry_action.core.errors import BackendError, TagExists
+from registry_action.core.errors import BackendError, TagExists, TreeTruncated
 from registry_action.core.grammar import ModelName, quote_tag, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.repository import (
@@ -21,8 +21,10 @@ from registry_action.core.repository import (
     Snapshot,
     Tagger,
     TagInfo,
+    TreeEntry,
     Unreadable,
     utc_iso,
+    within,
 )
 
 from . import http, refusals
@@ -192,6 +194,35 @@ class GitHubBackend:
             if (ref.get("compare") or {}).get("status") in HOLDS:
                 return branch
         return ""
+
+    def tree(self, commit: str, path: str = "") -> tuple[TreeEntry, ...]:
+        """One REST request, `git/trees/{sha}?recursive=1` (GitHub peels a commit to its
+        tree), filtered to `path` here: the endpoint lists the whole tree."""
+        url = self._path(f"git/trees/{quote(commit)}")
+        _, answer = self.http.retry(lambda: self.http.get(url, {"recursive": 1}), self._refuse)
+        if not isinstance(answer, dict) or not isinstance(answer.get("tree"), list):
+            raise BackendError(
+                "GitHub answered the tree request with something that is not a tree listing.",
+                "A proxy may have answered instead of GitHub; {later}.",
+            )
+        if answer.get("truncated"):
+            # docs.github.com/rest/git/trees: "If truncated is true in the response then the
+            # number of items in the tree array exceeded our maximum limit."
+            raise TreeTruncated(
+                f"GitHub cut the file listing of {self.repository} at {commit[:12]} short "
+                f"(truncated after {len(answer['tree'])} entries): it is too large to list "
+                "in one request.",
+                "Read it from a local clone instead: the command line on a checkout, without "
+                "--github.",
+            )
+        path = path.strip("/")
+        return tuple(
+            TreeEntry(
+                e["path"], e["sha"], e["type"], e.get("size") if e["type"] == "blob" else None
+            )
+            for e in answer["tree"]
+            if e.get("type") in ("blob", "tree") and within(path, e["path"])
+        )
 
     def _graphql(self, variables: dict[str, Any], query: str = QUERY) -> dict[str, Any]:
         body = {"query": query, "variables": variables}

@@ -96,8 +96,8 @@ class Transport:
             "POST", path, input=body, headers={"X-GitHub-Api-Version": API_VERSION}
         )
 
-    def get(self, path: str) -> tuple[dict[str, Any], Any]:
-        return self.requester.requestJsonAndCheck("GET", path)
+    def get(self, path: str, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+        return self.requester.requestJsonAndCheck("GET", path, parameters=params)
 
     # -- retries ---------------------------------------------------------------------------
 
