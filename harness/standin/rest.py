@@ -592,6 +592,19 @@ def get_tree(ctx: RepoContext, req: Request) -> Reply:
     return Reply(200, body)
 
 
+def get_blob(ctx: RepoContext, req: Request) -> Reply:
+    """A blob by its full sha, base64 in lines as GitHub sends it (docs/github-facts.md,
+    "Blobs")."""
+    sha = req.params["sha"].lower()
+    obj = ctx.git.read(sha) if FULL_OID.fullmatch(sha) else None
+    if obj is None or obj.type != "blob":
+        return error(404, "Not Found", req.doc)
+    body = {"sha": obj.oid, "node_id": node_id("Blob", obj.oid), "size": obj.size,
+            "url": _object_url(ctx, "blob", obj.oid), "content": _b64_lines(obj.data),
+            "encoding": "base64"}  # fmt: skip
+    return Reply(200, body)
+
+
 def _workflow_json(ctx: RepoContext, workflow_id: str) -> dict[str, Any]:
     file = workflow_id if not workflow_id.isdigit() else f"workflow-{workflow_id}.yml"
     wid = int(workflow_id) if workflow_id.isdigit() else zlib.crc32(file.encode()) & 0x7FFFFFFF
@@ -747,6 +760,12 @@ ROUTES = [
         re.compile(_REPO + r"/git/trees/(?P<sha>[^/]+)"),
         _T + "/git/trees/{tree_sha}",
         get_tree,
+    ),
+    Route(
+        "GET",
+        re.compile(_REPO + r"/git/blobs/(?P<sha>[^/]+)"),
+        _T + "/git/blobs/{file_sha}",
+        get_blob,
     ),
     Route(
         "GET",

@@ -56,6 +56,11 @@ class Backend(Protocol):
         folder; `""` is the whole repository. Nothing when `path` is absent there."""
         ...
 
+    def blob(self, oid: str) -> bytes:
+        """The bytes of the blob `oid` (a full id, e.g. a `TreeEntry.oid`), as the backend
+        hands them over: the caller checks them against `oid`."""
+        ...
+
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:
         """Create annotated `tag` on `commit`; return it as a read would now show it.
 

@@ -189,11 +189,23 @@ class GitBackend:
             if not record:
                 continue
             meta, _, name = record.partition(b"\t")
-            _, kind, oid, size = meta.decode().split()
+            mode, kind, oid, size = meta.decode().split()
             entry = name.decode("utf-8", "surrogateescape")
             if kind in ("blob", "tree") and within(path, entry):  # not submodules (commit)
-                entries.append(TreeEntry(entry, oid, kind, None if size == "-" else int(size)))
+                length = None if size == "-" else int(size)
+                entries.append(TreeEntry(entry, oid, kind, length, mode))
         return tuple(entries)
+
+    def blob(self, oid: str) -> bytes:
+        out = subprocess.run(
+            ["git", "-C", str(self.path), "cat-file", "blob", oid], capture_output=True
+        )
+        if out.returncode:
+            raise BackendError(
+                f"git cat-file blob {oid} failed: {out.stderr.decode(errors='replace').strip()}",
+                "Fix what git names above, then run again.",
+            )
+        return out.stdout
 
     def _file(self, sha: str, path: str) -> str | None:
         """A file's text at a commit; None when the commit or the file does not exist."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from harness.standin import StandIn
 from harness.standin.gitrepo import commit, run_git
 from registry_action.backends.git import GitBackend
 from registry_action.backends.github.backend import GitHubBackend
-from registry_action.core.errors import RepositoryNotFound, TreeTruncated
-from registry_action.core.repository import TreeEntry
+from registry_action.core.errors import BackendError, RepositoryNotFound, TreeTruncated
+from registry_action.core.repository import TreeEntry, blob_id
 from tests.backends.github_http import COMMIT, REPO
 
 # Nested folders, a folder named like a glob, spaces, a tab and a newline, non-ASCII text.
@@ -113,6 +114,19 @@ def test_a_path_that_is_not_utf8_comes_back_as_its_bytes(git_repo: Path) -> None
     assert name in [p.encode("utf-8", "surrogateescape") for p in paths]
 
 
+def test_each_blob_comes_back_as_its_object_id_says(
+    standin: StandIn, git_repo: Path, nested: str
+) -> None:
+    blobs = [e for e in ls_tree(git_repo, nested) if e.kind == "blob"]
+    for backend in backends(standin, git_repo):
+        for entry in blobs:
+            data = backend.blob(entry.oid)
+            assert blob_id(data, entry.oid) == entry.oid and len(data) == entry.size
+    modes = {e.path: e.mode for e in GitBackend(git_repo).tree(nested)}
+    assert modes["run.sh"] == "100755" and modes["models"] == "040000"
+    assert modes == {e.path: e.mode for e in backends(standin, git_repo)[0].tree(nested)}
+
+
 def test_a_truncated_listing_through_the_stand_in_is_refused(
     standin: StandIn, git_repo: Path, nested: str
 ) -> None:
@@ -153,6 +167,31 @@ def test_a_truncated_answer_is_a_clear_refusal(
     assert "too large to list in one request" in err.value.message
     assert "local clone" in err.value.hint
     assert err.value.title == "Tree too large"
+
+
+def test_a_blob_is_base64_in_lines(backend: GitHubBackend, http: responses.RequestsMock) -> None:
+    data = bytes(range(256))
+    text = base64.b64encode(data).decode()
+    lines = "".join(text[i : i + 60] + "\n" for i in range(0, len(text), 60))
+    answer = {"sha": "a" * 40, "node_id": "B", "size": 256, "url": "", "encoding": "base64"}
+    http.get(f"{REPO}/git/blobs/{'a' * 40}", json=answer | {"content": lines})
+    assert backend.blob("a" * 40) == data
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"content": "not base64!", "encoding": "base64"},
+        {"content": "aGk=", "encoding": "utf-8"},
+        ["not", "a", "blob"],
+    ],
+)
+def test_an_answer_that_is_not_a_blob_is_refused(
+    backend: GitHubBackend, http: responses.RequestsMock, answer: object
+) -> None:
+    http.get(f"{REPO}/git/blobs/{'a' * 40}", json=answer)
+    with pytest.raises(BackendError, match=f"blob {'a' * 40}"):
+        backend.blob("a" * 40)
 
 
 def test_a_missing_commit_goes_through_the_usual_refusals(

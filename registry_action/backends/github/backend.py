@@ -6,6 +6,8 @@ GitHub's refusals mean in refusals.py; this module reads the answers into the co
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -216,13 +218,27 @@ class GitHubBackend:
                 "--github.",
             )
         path = path.strip("/")
-        return tuple(
-            TreeEntry(
-                e["path"], e["sha"], e["type"], e.get("size") if e["type"] == "blob" else None
+        kept = [e for e in answer["tree"] if e.get("type") in ("blob", "tree")]  # no submodules
+        return tuple(_entry(e) for e in kept if within(path, e["path"]))
+
+    def blob(self, oid: str) -> bytes:
+        """One REST request, `git/blobs/{sha}`: the bytes in base64 (files up to 100 MB,
+        docs/github-facts.md, "Blobs")."""
+        url = self._path(f"git/blobs/{quote(oid)}")
+        _, answer = self.http.retry(lambda: self.http.get(url), self._refuse)
+        content = answer.get("content") if isinstance(answer, dict) else None
+        if not isinstance(content, str) or answer.get("encoding") != "base64":
+            raise BackendError(
+                f"GitHub answered the request for blob {oid} with something that is not one.",
+                "A proxy may have answered instead of GitHub; {later}.",
             )
-            for e in answer["tree"]
-            if e.get("type") in ("blob", "tree") and within(path, e["path"])
-        )
+        try:  # GitHub breaks the base64 into lines; b64decode skips the newlines
+            return base64.b64decode(content)
+        except binascii.Error:
+            raise BackendError(
+                f"GitHub answered blob {oid} with content that is not base64.",
+                "A proxy may have answered instead of GitHub; {later}.",
+            ) from None
 
     def _graphql(self, variables: dict[str, Any], query: str = QUERY) -> dict[str, Any]:
         body = {"query": query, "variables": variables}
@@ -363,6 +379,12 @@ def _held(repo: dict[str, Any], commit: str, sha: str) -> bool:
     if is_sha(commit) and compare in HOLDS:
         return True
     return any(_peel((repo.get(ref) or {}).get("target")) == sha for ref in ("branch", "tag"))
+
+
+def _entry(item: dict[str, Any]) -> TreeEntry:
+    """An item of a git/trees answer; only blobs have a size."""
+    size = item.get("size") if item["type"] == "blob" else None
+    return TreeEntry(item["path"], item["sha"], item["type"], size, item.get("mode", ""))
 
 
 def _text(blob: dict[str, Any] | None) -> FileText:
