@@ -82,8 +82,9 @@ def from_manifest(artifact: Artifact, text: str) -> list[Fetch]:
     return fetches
 
 
-# A Git LFS pointer: "version https://git-lfs.github.com/spec/v1" as its first line, and
-# under 1024 bytes (git-lfs docs/spec.md, "The pointer").
+# A Git LFS pointer: "version https://git-lfs.github.com/spec/v1" as its first line (git-lfs
+# docs/spec.md, "The Pointer"), under 1024 bytes (git-lfs scans no larger blob for one: its
+# `blobSizeCutoff`).
 _LFS = b"version https://git-lfs.github.com/spec/v1\n"
 
 
