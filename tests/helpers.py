@@ -5,11 +5,14 @@ imports `conftest`.
   `RunAction` (a step as the runner sees it: the `run_action` fixture), `TOKEN`, `race`.
 * Values for the pure decisions: commits `A`, `B`, `C`, `TAGGER`, `tag()`, `snap()`, `decide()`.
 * The referee: `GTO`, `gto_json()`; repositories: `head()`, `CHURN_DVC`.
+* Downloads: `same_tree()` (two folders hold the same files), `nothing_at()` (no target and
+  no temporary name beside it).
 * Hypothesis: `PROPERTY`, the settings of the long property tests.
 """
 
 from __future__ import annotations
 
+import filecmp
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -44,8 +47,10 @@ __all__ = [
     "error_text",
     "gto_json",
     "head",
+    "nothing_at",
     "race",
     "register",
+    "same_tree",
     "snap",
     "tag",
 ]
@@ -106,3 +111,22 @@ def isolate_git(patch: pytest.MonkeyPatch, home: Path) -> None:
     patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for key in ("GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE", "GIT_DIR", "GIT_WORK_TREE"):
         patch.delenv(key, raising=False)
+
+
+# -- downloads -----------------------------------------------------------------------------
+
+
+def same_tree(one: Path, other: Path) -> bool:
+    compared = filecmp.dircmp(one, other)
+    if compared.left_only or compared.right_only or compared.diff_files or compared.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(one, other, compared.common_files, shallow=False)
+    if mismatch or errors:
+        return False
+    return all(same_tree(one / sub, other / sub) for sub in compared.common_dirs)
+
+
+def nothing_at(path: Path) -> bool:
+    """Neither the target nor a temporary name beside it."""
+    leftovers = list(path.parent.glob(f".{path.name}.download-*")) if path.parent.exists() else []
+    return not path.exists() and not leftovers

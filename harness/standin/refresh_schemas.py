@@ -37,6 +37,8 @@ OPERATIONS: list[tuple[str, str]] = [
     ("/repos/{owner}/{repo}/git/tags/{tag_sha}", "get"),
     ("/repos/{owner}/{repo}/git/tags", "post"),
     ("/repos/{owner}/{repo}/git/refs", "post"),
+    ("/repos/{owner}/{repo}/git/trees/{tree_sha}", "get"),
+    ("/repos/{owner}/{repo}/git/blobs/{file_sha}", "get"),
     ("/repos/{owner}/{repo}/contents/{path}", "get"),
     ("/repos/{owner}/{repo}/actions/workflows/{workflow_id}", "get"),
     ("/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", "post"),

@@ -79,6 +79,7 @@ class RepoContext:
     workflow_files: dict[int, str]  # synthesized workflow id -> file name
     pull_requests: list[PullRequest] = field(default_factory=list)
     pulls_forbidden: bool = False  # answer the commit's pull requests 403, as a private repo
+    tree_limit: int | None = None  # entries a recursive tree lists before it is truncated
 
     @property
     def repo_id(self) -> int:
@@ -694,6 +695,56 @@ def get_contents(ctx: RepoContext, req: Request) -> Reply:
     return Reply(200, body)
 
 
+def get_tree(ctx: RepoContext, req: Request) -> Reply:
+    """A tree (or a commit's, or a ref's: GitHub peels them), recursive when `recursive` has
+    any value, computed by git itself. GitHub truncates past 100,000 entries or 7 MB
+    (docs/github-facts.md, "Tree listings"); the stand-in's `tree_limit` cuts sooner."""
+    oid = ctx.git.rev_parse(f"{req.params['sha']}^{{tree}}")
+    if oid is None:
+        return error(404, "Not Found", req.doc)
+    recursive = "recursive" in req.query
+    out = ctx.git.run("ls-tree", "-z", "-l", *(["-r", "-t"] if recursive else []), oid)
+    entries = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, entry_oid, size = meta.decode().split()
+        entry: dict[str, Any] = {
+            "path": name.decode("utf-8", errors="replace"),
+            "mode": mode,
+            "type": kind,
+            "sha": entry_oid,
+        }
+        if kind == "blob":
+            entry["size"] = int(size)
+        if kind != "commit":  # a submodule's entry has no object here to link to
+            entry["url"] = _object_url(ctx, kind, entry_oid)
+        entries.append(entry)
+    limit = ctx.tree_limit
+    truncated = limit is not None and len(entries) > limit
+    body = {
+        "sha": oid,
+        "url": _object_url(ctx, "tree", oid),
+        "tree": entries[:limit],
+        "truncated": truncated,
+    }
+    return Reply(200, body)
+
+
+def get_blob(ctx: RepoContext, req: Request) -> Reply:
+    """A blob by its full sha, base64 in lines as GitHub sends it (docs/github-facts.md,
+    "Blobs")."""
+    sha = req.params["sha"].lower()
+    obj = ctx.git.read(sha) if FULL_OID.fullmatch(sha) else None
+    if obj is None or obj.type != "blob":
+        return error(404, "Not Found", req.doc)
+    body = {"sha": obj.oid, "node_id": node_id("Blob", obj.oid), "size": obj.size,
+            "url": _object_url(ctx, "blob", obj.oid), "content": _b64_lines(obj.data),
+            "encoding": "base64"}  # fmt: skip
+    return Reply(200, body)
+
+
 def _workflow_json(ctx: RepoContext, workflow_id: str) -> dict[str, Any]:
     file = workflow_id if not workflow_id.isdigit() else f"workflow-{workflow_id}.yml"
     wid = int(workflow_id) if workflow_id.isdigit() else zlib.crc32(file.encode()) & 0x7FFFFFFF
@@ -849,6 +900,18 @@ ROUTES = [
     ),
     Route(
         "POST", re.compile(_REPO + r"/git/refs/?"), _T + "/git/refs", create_ref, REF_PERMISSIONS
+    ),
+    Route(
+        "GET",
+        re.compile(_REPO + r"/git/trees/(?P<sha>[^/]+)"),
+        _T + "/git/trees/{tree_sha}",
+        get_tree,
+    ),
+    Route(
+        "GET",
+        re.compile(_REPO + r"/git/blobs/(?P<sha>[^/]+)"),
+        _T + "/git/blobs/{file_sha}",
+        get_blob,
     ),
     Route(
         "GET",

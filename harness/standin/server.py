@@ -221,6 +221,9 @@ class StandIn:
             raise ValueError(f"ref_query must be one of {graphql_api.REF_QUERY_MODES}")
         # How branches come under TAG_COMMIT_DATE (graphql_api.BRANCH_ORDERS): unspecified.
         self.branch_order = "date"
+        # Entries a recursive git/trees answer lists before it says `truncated` (GitHub:
+        # 100,000 or 7 MB); None: never.
+        self.tree_limit: int | None = None
         self.dispatches: list[Dispatch] = []
         # Pull requests a test declares (add_pull_request), and whether listing a commit's
         # pull requests is refused (403, a private repository's job without the permission).
@@ -454,6 +457,7 @@ class StandIn:
             workflow_files=self._workflow_files,
             pull_requests=list(self.pull_requests),
             pulls_forbidden=self.pulls_forbidden,
+            tree_limit=self.tree_limit,
         )
 
     def _rest(

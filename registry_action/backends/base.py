@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from registry_action.core.grammar import ModelName
-from registry_action.core.repository import PullRequest, Snapshot, Tagger, TagInfo
+from registry_action.core.repository import PullRequest, Snapshot, Tagger, TagInfo, TreeEntry
 
 
 class Backend(Protocol):
-    """The two things the registry needs from a repository."""
+    """What the registry needs from a repository."""
 
     def read(
         self,
@@ -53,6 +53,17 @@ class Backend(Protocol):
     def pull_requests(self, commit: str) -> tuple[PullRequest, ...]:
         """The pull requests the repository associates with `commit` (a full sha), as
         GitHub lists them for it; a local clone has none. `bump: labels` asks this, once."""
+        ...
+
+    def tree(self, commit: str, path: str = "") -> tuple[TreeEntry, ...]:
+        """Every entry under `path` at `commit` (a full sha), recursively, trees before
+        what they hold: `path` itself when it is a file or a folder, and everything under a
+        folder; `""` is the whole repository. Nothing when `path` is absent there."""
+        ...
+
+    def blob(self, oid: str) -> bytes:
+        """The bytes of the blob `oid` (a full id, e.g. a `TreeEntry.oid`), as the backend
+        hands them over: the caller checks them against `oid`."""
         ...
 
     def create_tag(self, tag: str, commit: str, message: str, tagger: Tagger) -> TagInfo:

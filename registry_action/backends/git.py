@@ -15,7 +15,15 @@ from registry_action.core.errors import BackendError, TagExists
 from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.policy import POLICY_FILE
-from registry_action.core.repository import PullRequest, Snapshot, Tagger, TagInfo, utc_iso
+from registry_action.core.repository import (
+    PullRequest,
+    Snapshot,
+    Tagger,
+    TagInfo,
+    TreeEntry,
+    utc_iso,
+    within,
+)
 
 _ZERO = "0" * 40
 # One record per tag: fields split by NUL (git messages cannot hold NUL), ended by NUL+LF.
@@ -164,6 +172,45 @@ class GitBackend:
             "refs/heads", "refs/remotes", "refs/tags",
         )  # fmt: skip
         return bool(found.stdout.strip())
+
+    def tree(self, commit: str, path: str = "") -> tuple[TreeEntry, ...]:
+        """`git ls-tree -r -t -l -z`: NUL-ended records keep any bytes a path holds (decoded
+        as the rest of this backend's text is); the pathspec is literal, so `*` in a folder's
+        name matches only itself. With `-t`, git also lists a file's parent folders, which
+        are not under it: `within` keeps what GitHub's listing keeps."""
+        path = path.strip("/")
+        out = subprocess.run(
+            ["git", "-C", str(self.path), "--literal-pathspecs", "ls-tree", "-r", "-t", "-l",
+             "-z", "--end-of-options", commit, *([path] if path else [])],
+            capture_output=True,
+        )  # fmt: skip
+        if out.returncode:
+            raise BackendError(
+                f"git ls-tree failed: {out.stderr.decode(errors='replace').strip()}",
+                "Fix what git names above, then run again.",
+            )
+        entries = []
+        for record in out.stdout.split(b"\0"):
+            if not record:
+                continue
+            meta, _, name = record.partition(b"\t")
+            mode, kind, oid, size = meta.decode().split()
+            entry = name.decode("utf-8", "surrogateescape")
+            if kind in ("blob", "tree") and within(path, entry):  # not submodules (commit)
+                length = None if size == "-" else int(size)
+                entries.append(TreeEntry(entry, oid, kind, length, mode))
+        return tuple(entries)
+
+    def blob(self, oid: str) -> bytes:
+        out = subprocess.run(
+            ["git", "-C", str(self.path), "cat-file", "blob", oid], capture_output=True
+        )
+        if out.returncode:
+            raise BackendError(
+                f"git cat-file blob {oid} failed: {out.stderr.decode(errors='replace').strip()}",
+                "Fix what git names above, then run again.",
+            )
+        return out.stdout
 
     def _file(self, sha: str, path: str) -> str | None:
         """A file's text at a commit; None when the commit or the file does not exist."""

@@ -1,8 +1,9 @@
-"""`download`: the bytes of the version `show MODEL` chooses, from its DVC remote, no DVC.
+"""`download`: the bytes of the version `show MODEL` chooses, from its DVC remote, no DVC;
+or, for a path Git tracks itself, the Git blobs at the version's commit, from the backend.
 
-Every file is streamed to a temporary name beside the target, checked against the md5 DVC
-recorded and renamed only then; a directory is built under a temporary name and renamed
-whole at the end. After any failure nothing is left at the target.
+Every file is written to a temporary name beside the target, checked (against the md5 DVC
+recorded, or the blob's Git object id) and renamed only then; a directory is built under a
+temporary name and renamed whole at the end. After any failure nothing is left at the target.
 
 The shells import this module only for `download`: it loads the object-store client.
 """
@@ -12,18 +13,35 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from registry_action.backends.base import Backend
 from registry_action.commands.read import Deployable, deployable
+from registry_action.core.dvc_files import Artifact
 from registry_action.core.dvc_hash import DvcMd5
 from registry_action.core.grammar import ModelName
-from registry_action.decide.download import Fetch, downloadable, from_manifest, single
+from registry_action.core.repository import TreeEntry
+from registry_action.decide.download import (
+    Fetch,
+    check_blob,
+    downloadable,
+    from_git,
+    from_manifest,
+    single,
+)
 from registry_action.storage.objects import ObjectReader, StorageError
 
 WORKERS = 16  # a directory's files at once: object stores answer many small reads in parallel
+# Git blobs at once: each is a request to GitHub, which asks clients not to send many at once
+# (its secondary rate limits count concurrent requests).
+GIT_WORKERS = 4
+
+# Writes one file, verified, at the (temporary) path given; returns the bytes written.
+Fill = Callable[[Path], int]
 
 
 @dataclass(frozen=True)
@@ -55,19 +73,53 @@ def download(
     chosen = deployable(
         backend, model, commit, stage=stage, version=version, remote_url=remote_url, strict=True
     )
-    artifact = downloadable(chosen.facts, name=model.full, stage=stage)
+    where, artifact = downloadable(chosen.facts, name=model.full, stage=stage)
+    path = Path(target) if target else root / where
+    if artifact is not None:
+        files, workers = _from_dvc(artifact, root), WORKERS
+    else:  # DVC tracks nothing there: what Git holds at the version's commit
+        assert chosen.facts is not None  # downloadable refuses no version
+        files = _from_git(backend, where, chosen.facts.tag.commit)
+        workers = GIT_WORKERS
+    if len(files) == 1 and not files[0][0]:
+        written = _write_file(files[0][1], path)
+    else:
+        written = _write_dir(files, path, workers)
+    return Downloaded(chosen, path, written)
+
+
+def _from_dvc(artifact: Artifact, root: Path) -> list[tuple[str, Fill]]:
+    """The artifact's files (relpath under the target, '' for the target itself), each
+    streamed from the DVC remote."""
     reader = ObjectReader(artifact.remote, root)
-    path = Path(target) if target else root / artifact.path
     if artifact.is_dir:
         manifest = _verified(reader, single(artifact))
         fetches = from_manifest(artifact, manifest.decode("utf-8"))
     else:
         fetches = [single(artifact)]
-    if len(fetches) == 1 and not fetches[0].relpath:
-        written = _write_file(reader, fetches[0], path)
-    else:
-        written = _write_dir(reader, fetches, path)
-    return Downloaded(chosen, path, written)
+    return [(fetch.relpath, partial(_stream, reader, fetch)) for fetch in fetches]
+
+
+def _from_git(backend: Backend, path: str, commit: str) -> list[tuple[str, Fill]]:
+    """The blobs Git holds at `path` at `commit`: one listing, then each blob."""
+    entries = from_git(path, commit, backend.tree(commit, path))
+    return [(rel, partial(_git_blob, backend, entry)) for rel, entry in entries]
+
+
+def _git_blob(backend: Backend, entry: TreeEntry, path: Path) -> int:
+    """One blob into `path`, checked against its object id; its mode as Git records it (an
+    executable keeps its x bits, a symlink is one)."""
+    data = backend.blob(entry.oid)
+    check_blob(entry, data)
+    if entry.symlink:
+        path.unlink(missing_ok=True)
+        os.symlink(data, path)
+        return len(data)
+    path.write_bytes(data)
+    if entry.executable:  # as git checkout does: x wherever r is, within the umask
+        mode = path.stat().st_mode & 0o777
+        path.chmod(mode | ((mode & 0o444) >> 2))
+    return len(data)
 
 
 def _verified(reader: ObjectReader, fetch: Fetch) -> bytes:
@@ -126,28 +178,29 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
-def _write_file(reader: ObjectReader, fetch: Fetch, path: Path) -> int:
+def _write_file(fill: Fill, path: Path) -> int:
     temporary = _temporary(path, directory=False)
     try:
-        size = _stream(reader, fetch, temporary)
+        size = fill(temporary)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
     return size
 
 
-def _write_dir(reader: ObjectReader, fetches: list[Fetch], path: Path) -> int:
-    """The files concurrently under a temporary folder, then the folder renamed into place
-    (an older one at `path` replaced only once the new one is whole)."""
+def _write_dir(files: list[tuple[str, Fill]], path: Path, workers: int = WORKERS) -> int:
+    """The files (relpath, how to write it) `workers` at a time under a temporary folder,
+    then the folder renamed into place (an older one at `path` replaced only once the new
+    one is whole)."""
     temporary = _temporary(path, directory=True)
     try:
-        pool = ThreadPoolExecutor(WORKERS)
+        pool = ThreadPoolExecutor(workers)
         try:
             jobs = []
-            for fetch in fetches:
-                file = temporary / fetch.relpath
+            for relpath, fill in files:
+                file = temporary / relpath
                 file.parent.mkdir(parents=True, exist_ok=True)  # mkdir's own mode
-                jobs.append(pool.submit(_stream, reader, fetch, file))
+                jobs.append(pool.submit(fill, file))
             size = sum(job.result() for job in jobs)
         finally:
             pool.shutdown(cancel_futures=True)  # the first failure stops what has not started

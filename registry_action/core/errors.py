@@ -142,6 +142,12 @@ class BackendError(RegistryError):
     title = "Repository error"
 
 
+class TreeTruncated(BackendError):
+    """GitHub cut a recursive tree listing short (its limit: 100,000 entries or 7 MB)."""
+
+    title = "Tree too large"
+
+
 class AuthError(BackendError):
     title = "Authentication failed"
 

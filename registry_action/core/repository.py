@@ -5,6 +5,7 @@ Both backends hand these values to the core; the core sees nothing else of them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,6 +84,43 @@ class Snapshot:
     policy: FileText = None
     policy_config: FileText = None
     policy_ref: str = ""  # e.g. `main (1a2b3c4d5e6f)`
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a repository's tree at a commit, as `Backend.tree` lists it."""
+
+    path: str  # repository-relative, `/`-separated
+    oid: str  # the Git object id (sha1 of the blob or tree)
+    kind: str  # "blob" or "tree"; submodules (gitlinks) are not listed: their files are elsewhere
+    size: int | None  # a blob's bytes; None for a tree
+    # Git's file mode (`100644`, `100755` executable, `120000` a symlink, `040000` a tree):
+    # how a download writes the entry; not part of what the entry is.
+    mode: str = field(default="", compare=False)
+
+    @property
+    def executable(self) -> bool:
+        return self.mode == "100755"
+
+    @property
+    def symlink(self) -> bool:
+        return self.mode == "120000"
+
+
+def blob_id(data: bytes, like: str) -> str:
+    """The Git object id of a blob holding `data`: the hash of `blob <size>\\0<data>`, sha1,
+    or sha256 when `like` (the id it should have) is one (git's hash-function-transition)."""
+    digest = hashlib.sha256() if len(like) == 64 else hashlib.sha1()
+    digest.update(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def within(path: str, entry: str) -> bool:
+    """Whether repository path `entry` is `path` or under it (`""`: the whole repository),
+    as `Backend.tree` lists them: a file's parent folders are not under it."""
+    path = path.strip("/")
+    return not path or entry == path or entry.startswith(path + "/")
 
 
 def utc_iso(when: str | float) -> str:

@@ -1,5 +1,6 @@
 """What `download` fetches: the version `show MODEL` chose, refused when withdrawn, and the
-objects of its artifact (one file, or a directory's files from its manifest). Pure."""
+objects of its artifact (one file, or a directory's files from its manifest), or, for a
+path Git tracks itself, the Git blobs at the version's commit. Pure."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import posixpath
 from dataclasses import dataclass
 
 from registry_action.core.dvc_files import Artifact, ArtifactError, manifest_entries, object_key
-from registry_action.core.errors import ModelDeprecated, StageNotAssigned, VersionDeregistered
+from registry_action.core.errors import (
+    BackendError,
+    ModelDeprecated,
+    StageNotAssigned,
+    VersionDeregistered,
+)
 from registry_action.core.outputs import Facts
+from registry_action.core.repository import TreeEntry, blob_id
 
 
 @dataclass(frozen=True)
@@ -21,8 +28,9 @@ class Fetch:
     legacy: bool  # the md5-dos2unix rule
 
 
-def downloadable(facts: Facts | None, *, name: str, stage: str) -> Artifact:
-    """The artifact of the chosen version; refuse what a deploy must not ship."""
+def downloadable(facts: Facts | None, *, name: str, stage: str) -> tuple[str, Artifact | None]:
+    """The chosen version's path (repository-relative) and its artifact, None when DVC
+    tracks nothing there (then Git may: `from_git`); refuse what a deploy must not ship."""
     if facts is None:
         raise StageNotAssigned(
             f"No version of {name} is in stage {stage}." if stage else f"{name} has no version.",
@@ -41,12 +49,7 @@ def downloadable(facts: Facts | None, *, name: str, stage: str) -> Artifact:
             f"{name} declares no path in its dvc.yaml at {facts.tag.commit[:7]}: nothing to "
             "download."
         )
-    if facts.artifact is None:
-        raise ArtifactError(
-            f"DVC tracks nothing at {annotation.path} at commit {facts.tag.commit[:7]} (no "
-            "`.dvc` file or dvc.lock output holds it): Git tracks it, so check out the commit.",
-        )
-    return facts.artifact
+    return annotation.path, facts.artifact
 
 
 def single(artifact: Artifact) -> Fetch:
@@ -77,3 +80,53 @@ def from_manifest(artifact: Artifact, text: str) -> list[Fetch]:
             f"{artifact.path} is not in the manifest of {artifact.output} ({artifact.md5})."
         )
     return fetches
+
+
+# A Git LFS pointer: "version https://git-lfs.github.com/spec/v1" as its first line (git-lfs
+# docs/spec.md, "The Pointer"), under 1024 bytes (git-lfs scans no larger blob for one: its
+# `blobSizeCutoff`).
+_LFS = b"version https://git-lfs.github.com/spec/v1\n"
+
+
+def from_git(path: str, commit: str, entries: tuple[TreeEntry, ...]) -> list[tuple[str, TreeEntry]]:
+    """The blobs to write for `path`, which DVC does not track, from Git's listing of it at
+    `commit` (`Backend.tree`): the file itself (relpath ''), or a folder's files by their
+    paths under it (its folders are made as its files need them)."""
+    path = path.strip("/")
+    if not entries:
+        raise ArtifactError(
+            f"Neither DVC nor Git holds {path} at commit {commit}: no `.dvc` file or dvc.lock "
+            "output tracks it, and the commit has no such file or folder.",
+            "Check the model's path in its dvc.yaml at that commit, or register a commit "
+            "that has it.",
+        )
+    files = []
+    for entry in entries:
+        if entry.kind != "blob":
+            continue
+        rel = "" if entry.path == path else posixpath.relpath(entry.path, path)
+        # The listing comes from a server: no entry may write outside the target.
+        if rel.startswith("/") or ".." in rel.split("/"):
+            raise ArtifactError(f"Git's listing of {path} holds an entry this action refuses.")
+        files.append((rel, entry))
+    if not files:
+        raise ArtifactError(f"The folder {path} at commit {commit} holds no file Git tracks.")
+    return files
+
+
+def check_blob(entry: TreeEntry, data: bytes) -> None:
+    """Refuse bytes that are not the blob `entry` names, and an LFS pointer's (the file's
+    bytes are in LFS storage, which this action does not read: shipping the pointer would
+    pass for the model)."""
+    got = blob_id(data, entry.oid)
+    if got != entry.oid:
+        raise BackendError(
+            f"Git blob {entry.oid} ({entry.path}) came back corrupted: its bytes hash to {got}.",
+            "The repository's server answered wrong bytes; {later}.",
+        )
+    if len(data) < 1024 and data.startswith(_LFS):
+        raise ArtifactError(
+            f"{entry.path} is a Git LFS pointer: its bytes are in LFS storage, which download "
+            "does not read.",
+            "Fetch it with git lfs, or track the model with DVC.",
+        )

@@ -97,12 +97,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _download_command(commands: Any) -> None:
-    text = "fetch a version's bytes from its DVC remote (no DVC needed)"
+    text = "fetch a version's bytes from its DVC remote (no DVC needed), or from Git"
     sub = commands.add_parser(
         "download",
         help=text,
         description="Fetch the version `show MODEL` chooses (a stage's holder, a version, or "
-        "the latest) from the DVC remote at its commit, each file checked against its md5.",
+        "the latest) from the DVC remote at its commit, each file checked against its md5; "
+        "a path Git tracks itself comes from Git at that commit, checked against its object id.",
     )
     sub.add_argument("model", help="NAME, DIR:NAME, NAME@VERSION or NAME#STAGE")
     which = sub.add_mutually_exclusive_group()

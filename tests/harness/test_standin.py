@@ -207,6 +207,7 @@ def test_rest_responses_match_githubs_openapi_schemas(standin: StandIn, git_repo
         headers=WRITE,
     )
     standin.add_pull_request(7, [sha], merged=True, merge_commit_sha=sha, labels=["bump:minor"])
+    dvc_yaml = run_git(git_repo, "rev-parse", f"{sha}:dvc.yaml")
     checks = [
         ("/repos/{owner}/{repo}", api),
         ("/repos/{owner}/{repo}/commits/{ref}", f"{api}/commits/main"),
@@ -215,6 +216,9 @@ def test_rest_responses_match_githubs_openapi_schemas(standin: StandIn, git_repo
         ("/repos/{owner}/{repo}/git/ref/{ref}", f"{api}/git/ref/tags/churn@v0.1.0"),
         ("/repos/{owner}/{repo}/git/matching-refs/{ref}", f"{api}/git/matching-refs/"),
         ("/repos/{owner}/{repo}/git/tags/{tag_sha}", f"{api}/git/tags/{created['sha']}"),
+        ("/repos/{owner}/{repo}/git/trees/{tree_sha}", f"{api}/git/trees/{sha}?recursive=1"),
+        ("/repos/{owner}/{repo}/git/trees/{tree_sha}", f"{api}/git/trees/main"),
+        ("/repos/{owner}/{repo}/git/blobs/{file_sha}", f"{api}/git/blobs/{dvc_yaml}"),
         ("/repos/{owner}/{repo}/contents/{path}", f"{api}/contents/dvc.yaml"),
         ("/repos/{owner}/{repo}/contents/{path}", f"{api}/contents/cv"),
         ("/repos/{owner}/{repo}/contents/{path}", f"{api}/contents/"),

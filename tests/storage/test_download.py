@@ -6,7 +6,6 @@ session fixtures (tests/storage/conftest.py); each test writes only under its tm
 
 from __future__ import annotations
 
-import filecmp
 import json
 import shutil
 from pathlib import Path
@@ -14,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from registry_action.shells.cli import main
-from tests.storage.servers import SECRETS, DvcRepo, HttpRemote
+from tests.helpers import nothing_at, same_tree
+from tests.storage.servers import SECRETS, DvcRepo, HttpRemote, run
 
 
 def download(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, str], str]:
@@ -25,22 +25,6 @@ def download(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[
     streams = out.out + out.err
     values = json.loads(out.out) if code == 0 else {}
     return code, values, streams
-
-
-def same_tree(one: Path, other: Path) -> bool:
-    compared = filecmp.dircmp(one, other)
-    if compared.left_only or compared.right_only or compared.diff_files or compared.funny_files:
-        return False
-    _, mismatch, errors = filecmp.cmpfiles(one, other, compared.common_files, shallow=False)
-    if mismatch or errors:
-        return False
-    return all(same_tree(one / sub, other / sub) for sub in compared.common_dirs)
-
-
-def nothing_at(path: Path) -> bool:
-    """Neither the target nor a temporary name beside it."""
-    leftovers = list(path.parent.glob(f".{path.name}.download-*")) if path.parent.exists() else []
-    return not path.exists() and not leftovers
 
 
 @pytest.mark.parametrize(
@@ -227,14 +211,17 @@ def test_unsupported_remote(
     assert "ssh remote" in streams and "local" in streams
 
 
-def test_a_path_git_tracks_has_no_artifact(
+def test_a_path_git_tracks_comes_from_git_with_no_artifact(
     dvc_repo: DvcRepo, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["show", "readme", "--repo", str(dvc_repo.path), "--json"])
     values = json.loads(capsys.readouterr().out)
     assert code == 0 and values["artifact-url"] == "" and values["artifact-files"] == ""
-    code, _, streams = download(capsys, "readme", "--repo", str(dvc_repo.path), "-o", str(out))
-    assert code == 1 and "Git tracks it" in streams and nothing_at(out)
+    code, values, streams = download(capsys, "readme", "--repo", str(dvc_repo.path), "-o", str(out))
+    assert code == 0, streams
+    shown = run(dvc_repo.path, "git", "show", "readme@v0.1.0:README.md") + "\n"
+    assert out.read_text() == shown
+    assert values["downloaded-bytes"] == str(len(shown)) and values["artifact-url"] == ""
 
 
 def test_a_failed_directory_keeps_the_old_one(

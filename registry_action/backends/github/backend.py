@@ -6,6 +6,8 @@ GitHub's refusals mean in refusals.py; this module reads the answers into the co
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +15,7 @@ from urllib.parse import quote
 import requests
 from github import GithubException
 
-from registry_action.core.errors import BackendError, TagExists
+from registry_action.core.errors import BackendError, TagExists, TreeTruncated
 from registry_action.core.grammar import ModelName, quote_tag, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.repository import (
@@ -22,8 +24,10 @@ from registry_action.core.repository import (
     Snapshot,
     Tagger,
     TagInfo,
+    TreeEntry,
     Unreadable,
     utc_iso,
+    within,
 )
 
 from . import http, refusals
@@ -214,6 +218,49 @@ class GitHubBackend:
             )
         return tuple(_pull_request(item) for item in answer if isinstance(item, dict))
 
+    def tree(self, commit: str, path: str = "") -> tuple[TreeEntry, ...]:
+        """One REST request, `git/trees/{sha}?recursive=1` (GitHub peels a commit to its
+        tree), filtered to `path` here: the endpoint lists the whole tree."""
+        url = self._path(f"git/trees/{quote(commit)}")
+        _, answer = self.http.retry(lambda: self.http.get(url, {"recursive": 1}), self._refuse)
+        if not isinstance(answer, dict) or not isinstance(answer.get("tree"), list):
+            raise BackendError(
+                "GitHub answered the tree request with something that is not a tree listing.",
+                "A proxy may have answered instead of GitHub; {later}.",
+            )
+        if answer.get("truncated"):
+            # docs.github.com/rest/git/trees: "If truncated is true in the response then the
+            # number of items in the tree array exceeded our maximum limit."
+            raise TreeTruncated(
+                f"GitHub cut the file listing of {self.repository} at {commit[:12]} short "
+                f"(truncated after {len(answer['tree'])} entries): it is too large to list "
+                "in one request.",
+                "Read it from a local clone instead: the command line on a checkout, without "
+                "--github.",
+            )
+        path = path.strip("/")
+        kept = [e for e in answer["tree"] if e.get("type") in ("blob", "tree")]  # no submodules
+        return tuple(_entry(e) for e in kept if within(path, e["path"]))
+
+    def blob(self, oid: str) -> bytes:
+        """One REST request, `git/blobs/{sha}`: the bytes in base64 (files up to 100 MB,
+        docs/github-facts.md, "Blobs")."""
+        url = self._path(f"git/blobs/{quote(oid)}")
+        _, answer = self.http.retry(lambda: self.http.get(url), self._refuse)
+        content = answer.get("content") if isinstance(answer, dict) else None
+        if not isinstance(content, str) or answer.get("encoding") != "base64":
+            raise BackendError(
+                f"GitHub answered the request for blob {oid} with something that is not one.",
+                "A proxy may have answered instead of GitHub; {later}.",
+            )
+        try:  # GitHub breaks the base64 into lines; b64decode skips the newlines
+            return base64.b64decode(content)
+        except binascii.Error:
+            raise BackendError(
+                f"GitHub answered blob {oid} with content that is not base64.",
+                "A proxy may have answered instead of GitHub; {later}.",
+            ) from None
+
     def _graphql(self, variables: dict[str, Any], query: str = QUERY) -> dict[str, Any]:
         body = {"query": query, "variables": variables}
         _, data = self.http.graphql(body, self._refuse)
@@ -369,6 +416,12 @@ def _held(repo: dict[str, Any], commit: str, sha: str) -> bool:
     if is_sha(commit) and compare in HOLDS:
         return True
     return any(_peel((repo.get(ref) or {}).get("target")) == sha for ref in ("branch", "tag"))
+
+
+def _entry(item: dict[str, Any]) -> TreeEntry:
+    """An item of a git/trees answer; only blobs have a size."""
+    size = item.get("size") if item["type"] == "blob" else None
+    return TreeEntry(item["path"], item["sha"], item["type"], size, item.get("mode", ""))
 
 
 def _text(blob: dict[str, Any] | None) -> FileText:

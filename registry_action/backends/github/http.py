@@ -96,10 +96,8 @@ class Transport:
             "POST", path, input=body, headers={"X-GitHub-Api-Version": API_VERSION}
         )
 
-    def get(
-        self, path: str, parameters: dict[str, Any] | None = None
-    ) -> tuple[dict[str, Any], Any]:
-        return self.requester.requestJsonAndCheck("GET", path, parameters=parameters)
+    def get(self, path: str, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+        return self.requester.requestJsonAndCheck("GET", path, parameters=params)
 
     # -- retries ---------------------------------------------------------------------------
 
