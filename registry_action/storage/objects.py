@@ -97,7 +97,7 @@ def _store(remote: Remote, root: Path) -> Any:
             config["region"] = options["region"]
         return S3Store.from_url(url, config=config, client_options=client, retry_config=retry)
     if scheme == "gs":
-        return GCSStore.from_url(url, client_options=client, retry_config=retry)
+        return _gcs(remote, client, retry, os.environ)
     if scheme == "azure":
         return _azure(remote, client, retry, os.environ)
     if scheme in ("http", "https"):
@@ -105,6 +105,23 @@ def _store(remote: Remote, root: Path) -> Any:
         return HTTPStore.from_url(url, client_options=client, retry_config=retry)
     local = Path(url) if url.startswith("/") else root / url
     return LocalStore(local.resolve())
+
+
+def _gcs(remote: Remote, client: Any, retry: Any, env: Mapping[str, str]) -> Any:
+    """`gs://BUCKET/PREFIX`: DVC's gs options (dvc/config_schema.py) `endpointurl` (an
+    emulator, a private endpoint), `credentialpath` (a credentials file, as gcsfs takes it)
+    and `allow_anonymous_login`; else what obstore reads (`GOOGLE_*`)."""
+    options = remote.options
+    config: Any = {}
+    if options.get("endpointurl"):
+        config["base_url"] = options["endpointurl"]
+    if options.get("credentialpath"):
+        config["application_credentials"] = options["credentialpath"]
+    if options.get("allow_anonymous_login", "").lower() == "true":
+        config["skip_signature"] = True
+    if (config.get("base_url") or env.get("GOOGLE_BASE_URL", "")).startswith("http://"):
+        client["allow_http"] = True
+    return GCSStore.from_url(remote.url, config=config, client_options=client, retry_config=retry)
 
 
 # DVC's azure remote options (dvc/config_schema.py) that obstore's AzureConfig takes, by its

