@@ -9,7 +9,7 @@ STAMP := $(VENV)/.dev
 TOOLS := .tools
 AZURITE := $(TOOLS)/node_modules/.bin/azurite-blob
 
-.PHONY: run test test-fast lint container ci ci-test lock clean bench bench-image bench-check bench-download reliability docs
+.PHONY: tools run test test-fast lint container ci ci-test lock clean bench bench-image bench-check bench-download reliability docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 ## run: register a model version in a fresh local repository and print the outputs
 run: $(RUNTIME)
 	$(BIN)/registry-action demo
+
+## tools: the test-only tools from npm (Azurite), pinned by tests/storage/azurite/package-lock.json
+tools: $(AZURITE)
 
 $(AZURITE): tests/storage/azurite/package.json tests/storage/azurite/package-lock.json
 	mkdir -p $(TOOLS)
