@@ -2,6 +2,7 @@
 
     python bench/download.py                    # a 200 MB file and a 1,000-file directory
     python bench/download.py --mb 50 --files 200
+    python bench/download.py --pip-only         # only `pip install dvc[s3]`, warm and cold
 
 One repository that DVC makes (`dvc add` of a file and of a directory, `dvc push` to a
 local S3 server: moto's server mode on 127.0.0.1, `endpointurl` in the remote config), two

@@ -3,8 +3,10 @@
 One client for every kind: obstore (Rust's `object_store`), chosen by measurement
 (docs/download.md). It is imported here only, and this module only by `download`, so no
 other command pays its import. Credentials come from the environment the SDKs read (each
-store's constructor reads `AWS_*`, `GOOGLE_*`, `AZURE_*`); nothing here prints, logs or puts
-them in an error: a failure is named by the remote, the object and the kind of failure.
+store's constructor reads `AWS_*`, `GOOGLE_*`, `AZURE_*`), and from the options DVC's remote
+config declares for each kind, mapped to obstore's names (docs/download.md's table); nothing
+here prints, logs or puts them in an error: a failure is named by the remote, the object
+and the kind of failure.
 """
 
 from __future__ import annotations
