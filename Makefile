@@ -4,8 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.dev
+# Test-only tools from npm, pinned with their hashes in the committed lock file: Azurite, the
+# Azure Blob emulator tests/storage/test_azure.py starts (`npm ci`: exactly the lock).
+TOOLS := .tools
+AZURITE := $(TOOLS)/node_modules/.bin/azurite-blob
 
-.PHONY: run test test-fast lint container ci ci-test lock clean bench bench-image bench-check bench-download reliability docs
+.PHONY: tools run test test-fast lint container ci ci-test lock clean bench bench-image bench-check bench-download reliability docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +28,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(RUNTIME)
 	$(BIN)/registry-action demo
 
+## tools: the test-only tools from npm (Azurite), pinned by tests/storage/azurite/package-lock.json
+tools: $(AZURITE)
+
+$(AZURITE): tests/storage/azurite/package.json tests/storage/azurite/package-lock.json
+	mkdir -p $(TOOLS)
+	cp tests/storage/azurite/package.json tests/storage/azurite/package-lock.json $(TOOLS)/
+	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## test: the whole suite, every lane (container tests skip without dockerd)
-test: $(STAMP)
+test: $(STAMP) $(AZURITE)
 	$(BIN)/pytest -q
 
 ## test-fast: the pure core lane (`-m core`: no stand-in, repository, gto or subprocess), seconds
@@ -37,7 +50,7 @@ test-fast: $(STAMP)
 
 # ci-test: the whole suite once, the reliability scenarios' figures written as they run
 RELIABILITY_FIGURES ?= .reliability-figures.md
-ci-test: $(STAMP)
+ci-test: $(STAMP) $(AZURITE)
 	RELIABILITY_FIGURES=$(RELIABILITY_FIGURES) $(BIN)/pytest -q
 
 ## lint: ruff, mypy, the layer contracts, the action metadata schema and hadolint
@@ -96,4 +109,4 @@ lock: $(STAMP)
 		-o requirements.lock --quiet
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,6 +2,7 @@
 
     python bench/download.py                    # a 200 MB file and a 1,000-file directory
     python bench/download.py --mb 50 --files 200
+    python bench/download.py --pip-only         # only `pip install dvc[s3]`, warm and cold
 
 One repository that DVC makes (`dvc add` of a file and of a directory, `dvc push` to a
 local S3 server: moto's server mode on 127.0.0.1, `endpointurl` in the remote config), two
@@ -9,8 +10,9 @@ registered versions (`big@v0.1.0`, `many@v0.1.0`). Each tool fetches each versio
 fresh place, as a job would: `registry-action download`; `dvc pull TARGET` in a fresh clone
 at the tag (DVC already installed, no cache); `dvc artifacts get REPO NAME --version`.
 Wall time and peak memory (GNU time's maximum RSS) per run, one run each. Also timed: how
-long `pip install dvc[s3]` into a fresh virtual environment takes (with pip's cache warm:
-a lower bound of what a job saves by not installing it).
+long `pip install dvc[s3]` (dvc and dvc-s3 as pyproject's test extra pins them) into a fresh
+virtual environment takes, with pip's cache warm (a lower bound of what a job saves by not
+installing it) and with `--no-cache-dir` (every wheel downloaded, as on a fresh runner).
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def make(base: Path, s3: S3Server, mb: int, files: int) -> Path:
     run(repo, DVC, "remote", "add", "-d", "s3", f"s3://{BUCKET}/bench")
     run(repo, DVC, "remote", "modify", "s3", "endpointurl", s3.endpoint)
     run(repo, DVC, "push", "-q")
+    # `dvc artifacts get` of a local repository reads that repository's cache when it holds
+    # the objects (2 s for 1,000 files here, 24 s once emptied): empty it, so all read S3.
+    shutil.rmtree(repo / ".dvc" / "cache")
     run(repo, "git", "add", "-A")
     run(repo, "git", "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "data")
     for tag in ("big@v0.1.0", "many@v0.1.0"):
@@ -96,15 +101,39 @@ def measure(base: Path, repo: Path, name: str, path: str) -> dict[str, tuple[flo
     return rows
 
 
-def pip_install_seconds(base: Path) -> float:
-    venv = base / "venv"
+def test_pins() -> list[str]:
+    """dvc and dvc-s3 as pyproject's test extra pins them: what a job would install."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    test = project["optional-dependencies"]["test"]
+    pins = [pin.replace("dvc==", "dvc[s3]==") for pin in test if pin.startswith("dvc==")]
+    pins += [pin for pin in test if pin.startswith("dvc-s3==")]
+    assert len(pins) == 2, pins
+    return pins
+
+
+def pip_install_seconds(base: Path, *flags: str) -> float:
+    """`pip install dvc[s3]` (pinned) into a fresh virtual environment, timed."""
+    venv = Path(tempfile.mkdtemp(prefix="venv-", dir=base))
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     t0 = time.perf_counter()
     subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", "dvc[s3]==3.67.1"],
+        [str(venv / "bin" / "pip"), "install", "--quiet", *flags, *test_pins()],
         check=True, capture_output=True,
     )  # fmt: skip
-    return time.perf_counter() - t0
+    took = time.perf_counter() - t0
+    shutil.rmtree(venv, ignore_errors=True)
+    return took
+
+
+def pip_table(base: Path) -> None:
+    pins = " ".join(test_pins())
+    print(f"\n| `pip install {pins}` in a fresh venv | wall (s) |\n|---|---:|")
+    pip_install_seconds(base)  # fills pip's cache: the warm run below reads it
+    print(f"| pip's cache warm | {pip_install_seconds(base):.0f} |", flush=True)
+    took = pip_install_seconds(base, "--no-cache-dir")
+    print(f"| `--no-cache-dir` (every wheel downloaded) | {took:.0f} |", flush=True)
 
 
 def main() -> int:
@@ -112,7 +141,15 @@ def main() -> int:
     parser.add_argument("--mb", type=int, default=200)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--no-pip", action="store_true", help="skip timing `pip install dvc[s3]`")
+    parser.add_argument("--pip-only", action="store_true", help="time `pip install dvc[s3]` only")
     args = parser.parse_args()
+    if args.pip_only:
+        base = Path(tempfile.mkdtemp(prefix="bench-pip-"))
+        try:
+            pip_table(base)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+        return 0
     os.environ.update(AWS)
     server = S3Server.start()
     base = Path(tempfile.mkdtemp(prefix="bench-download-"))
@@ -126,7 +163,7 @@ def main() -> int:
             for tool, (wall, rss) in measure(base, repo, name, path).items():
                 print(f"| {label} | {tool} | {wall:.1f} | {rss:.0f} |", flush=True)
         if not args.no_pip:
-            print(f"\n`pip install dvc[s3]` (pip's cache warm): {pip_install_seconds(base):.0f} s")
+            pip_table(base)
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)

@@ -3,14 +3,17 @@
 One client for every kind: obstore (Rust's `object_store`), chosen by measurement
 (docs/download.md). It is imported here only, and this module only by `download`, so no
 other command pays its import. Credentials come from the environment the SDKs read (each
-store's constructor reads `AWS_*`, `GOOGLE_*`, `AZURE_*`); nothing here prints, logs or puts
-them in an error: a failure is named by the remote, the object and the kind of failure.
+store's constructor reads `AWS_*`, `GOOGLE_*`, `AZURE_*`), and from the options DVC's remote
+config declares for each kind, mapped to obstore's names (docs/download.md's table); nothing
+here prints, logs or puts them in an error: a failure is named by the remote, the object
+and the kind of failure.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,8 @@ class ObjectReader:
         self.remote = remote
         try:
             self._store = _store(remote, root)
+        except StorageError:
+            raise
         except Exception as err:  # a bad URL or option, a missing folder: never its text
             raise StorageError(
                 f"Remote {remote.name} ({remote.url}) cannot be opened "
@@ -94,20 +99,130 @@ def _store(remote: Remote, root: Path) -> Any:
             config["region"] = options["region"]
         return S3Store.from_url(url, config=config, client_options=client, retry_config=retry)
     if scheme == "gs":
-        return GCSStore.from_url(url, client_options=client, retry_config=retry)
+        return _gcs(remote, client, retry, os.environ)
     if scheme == "azure":
-        parts = urlsplit(url)
-        account = options.get("account_name")
-        extra: dict[str, Any] = {"account_name": account} if account else {}
-        return AzureStore(
-            parts.netloc,
-            prefix=parts.path.strip("/") or None,
-            client_options=client,
-            retry_config=retry,
-            **extra,
-        )
+        return _azure(remote, client, retry, os.environ)
     if scheme in ("http", "https"):
         client["allow_http"] = scheme == "http"
         return HTTPStore.from_url(url, client_options=client, retry_config=retry)
     local = Path(url) if url.startswith("/") else root / url
     return LocalStore(local.resolve())
+
+
+def _gcs(remote: Remote, client: Any, retry: Any, env: Mapping[str, str]) -> Any:
+    """`gs://BUCKET/PREFIX`: DVC's gs options (dvc/config_schema.py) `endpointurl` (an
+    emulator, a private endpoint), `credentialpath` (a credentials file, as gcsfs takes it)
+    and `allow_anonymous_login`; else what obstore reads (`GOOGLE_*`)."""
+    options = remote.options
+    config: Any = {}
+    if options.get("endpointurl"):
+        config["base_url"] = options["endpointurl"]
+    if options.get("credentialpath"):
+        config["application_credentials"] = options["credentialpath"]
+    if options.get("allow_anonymous_login", "").lower() == "true":
+        config["skip_signature"] = True
+    if (config.get("base_url") or env.get("GOOGLE_BASE_URL", "")).startswith("http://"):
+        client["allow_http"] = True
+    return GCSStore.from_url(remote.url, config=config, client_options=client, retry_config=retry)
+
+
+# DVC's azure remote options (dvc/config_schema.py) that obstore's AzureConfig takes, by its
+# name. The remote's own options win over the environment obstore reads (`AZURE_STORAGE_*`),
+# as DVC's config wins over the SDK's.
+_AZURE_OPTIONS = {
+    "account_name": "account_name",
+    "account_key": "account_key",
+    "sas_token": "sas_key",
+    "tenant_id": "tenant_id",
+    "client_id": "client_id",
+    "client_secret": "client_secret",
+}
+# Options that narrow azure-identity's DefaultAzureCredential chain, which obstore does not
+# use: obeying them is not possible, so a remote that sets one is refused, not misread.
+_AZURE_REFUSED = (
+    "exclude_environment_credential",
+    "exclude_visual_studio_code_credential",
+    "exclude_shared_token_cache_credential",
+    "exclude_managed_identity_credential",
+)
+# A connection string's fields (Azure Storage's `Key=Value;...` form) for the blob service.
+_CONNECTION_FIELDS = {
+    "accountname": "account_name",
+    "accountkey": "account_key",
+    "sharedaccesssignature": "sas_key",
+    "blobendpoint": "endpoint",
+}
+_OTHER_SERVICES = ("queueendpoint", "tableendpoint", "fileendpoint")
+
+
+def _azure(remote: Remote, client: Any, retry: Any, env: Mapping[str, str]) -> Any:
+    """`azure://CONTAINER/PREFIX`: the account from the remote's options, a connection string
+    (the `connection_string` option, else `AZURE_STORAGE_CONNECTION_STRING`, as adlfs reads
+    it) or the `AZURE_STORAGE_*` variables obstore reads itself."""
+    parts = urlsplit(remote.url)
+    config: Any = azure_config(remote, env)  # obstore's AzureConfig, a TypedDict
+    endpoint = config.get("endpoint") or env.get("AZURE_STORAGE_ENDPOINT", "")
+    if endpoint.startswith("http://"):  # an emulator (Azurite) or a private endpoint
+        client["allow_http"] = True
+    return AzureStore(
+        parts.netloc,
+        prefix=parts.path.strip("/") or None,
+        config=config,
+        client_options=client,
+        retry_config=retry,
+    )
+
+
+def azure_config(remote: Remote, env: Mapping[str, str]) -> dict[str, Any]:
+    """obstore's AzureConfig from DVC's remote options and a connection string."""
+    options = remote.options
+    for name in _AZURE_REFUSED:
+        if options.get(name, "").lower() == "true":
+            raise StorageError(
+                f"Remote {remote.name} sets {name}, which this action's client cannot "
+                "honour: it does not use azure-identity's credential chain.",
+                "Remove the option, or give the credentials in AZURE_STORAGE_* variables.",
+            )
+    config: dict[str, Any] = {
+        ours: options[theirs] for theirs, ours in _AZURE_OPTIONS.items() if options.get(theirs)
+    }
+    if options.get("allow_anonymous_login", "").lower() == "true":
+        config["skip_signature"] = True
+    connection = options.get("connection_string") or env.get("AZURE_STORAGE_CONNECTION_STRING", "")
+    if connection:  # as with adlfs, a connection string wins over separate options
+        config |= _connection_string(remote.name, connection)
+    return config
+
+
+def _connection_string(remote: str, text: str) -> dict[str, Any]:
+    """The blob service's settings in a connection string. Never quoted in an error: it
+    holds the account key."""
+    fields: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise StorageError(
+                f"The Azure connection string for remote {remote} has a part that is not "
+                "KEY=VALUE.",
+                "Copy the connection string again from the storage account's access keys.",
+            )
+        fields[key.strip().lower()] = value.strip()
+    if fields.get("usedevelopmentstorage", "").lower() == "true":
+        return {"use_emulator": True}  # obstore's Azurite defaults (127.0.0.1:10000)
+    known = {*_CONNECTION_FIELDS, *_OTHER_SERVICES, "defaultendpointsprotocol", "endpointsuffix"}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise StorageError(
+            f"The Azure connection string for remote {remote} has fields this action's "
+            f"client does not take: {', '.join(unknown)}.",
+            "Use AccountName with AccountKey or SharedAccessSignature, and BlobEndpoint or "
+            "EndpointSuffix.",
+        )
+    config: dict[str, Any] = {
+        ours: fields[theirs] for theirs, ours in _CONNECTION_FIELDS.items() if fields.get(theirs)
+    }
+    suffix, account = fields.get("endpointsuffix"), fields.get("accountname")
+    if suffix and account and "endpoint" not in config:
+        scheme = fields.get("defaultendpointsprotocol") or "https"
+        config["endpoint"] = f"{scheme}://{account}.blob.{suffix}"
+    return config

