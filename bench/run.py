@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import json
 import os
 import platform
 import re
@@ -204,6 +206,114 @@ def build_repo(path: Path, tags: int, versions: int) -> BenchRepo:
 
 def delete_tag(repo: Path, name: str) -> None:
     run_git(repo, "update-ref", "-d", f"refs/tags/{name}")
+
+
+# The change-detection repository: CHANGE_MODELS models in one dvc.yaml, each a DVC-tracked
+# file (`.dvc` beside it, `.dvc/config` in Git), each registered once on a commit of its own,
+# beside CHANGE_UNRELATED unrelated tags; the head commit changes the first CHANGE_CHANGED.
+CHANGE_MODELS, CHANGE_UNRELATED, CHANGE_CHANGED = 50, 1_000, 5
+CHANGE_OPS = ("changes", "register unchanged", "register changed")
+
+
+@dataclass(frozen=True)
+class ChangesRepo:
+    path: Path
+    head: str
+    models: int
+    unrelated: int
+    changed: int
+
+    @property
+    def tags(self) -> int:
+        return self.models + self.unrelated
+
+
+def _dvc_file(name: str, take: int) -> str:
+    md5 = hashlib.md5(f"{name} {take}".encode()).hexdigest()
+    return f"outs:\n- md5: {md5}\n  size: 10\n  hash: md5\n  path: {name}.pkl\n"
+
+
+def changes_stream(models: int, unrelated: int, changed: int) -> str:
+    """`git fast-import`: commit 1 declares the models, commit 2+i retrains model i (and
+    holds its version), the last commit retrains the first `changed` again."""
+    names = [f"net-{i}" for i in range(models)]
+    yaml = "artifacts:\n" + "".join(
+        f"  {n}:\n    path: models/{n}.pkl\n    type: model\n" for n in names
+    )
+    t0 = 1_700_000_000
+    parts = ["commit refs/heads/main\nmark :1\n", f"committer B <b@example.com> {t0} +0000\n"]
+    parts += [_data("declare"), "M 100644 inline dvc.yaml\n" + _data(yaml)]
+    parts.append("M 100644 inline .dvc/config\n" + _data("[core]\n    remote = store\n"))
+    parts += [f"M 100644 inline models/{n}.pkl.dvc\n" + _data(_dvc_file(n, 0)) for n in names]
+    for i, n in enumerate(names):
+        parts.append(f"commit refs/heads/main\nmark :{i + 2}\n")
+        parts.append(f"committer B <b@example.com> {t0 + i + 1} +0000\n" + _data(f"train {n}"))
+        parts.append(f"from :{i + 1}\n")
+        parts.append(f"M 100644 inline models/{n}.pkl.dvc\n" + _data(_dvc_file(n, 1)))
+    last = models + 2
+    parts.append(f"commit refs/heads/main\nmark :{last}\n")
+    parts.append(f"committer B <b@example.com> {t0 + last} +0000\n" + _data("retrain"))
+    parts.append(f"from :{last - 1}\n")
+    parts += [
+        f"M 100644 inline models/{n}.pkl.dvc\n" + _data(_dvc_file(n, 2)) for n in names[:changed]
+    ]
+    when = t0 + 10_000
+    for i, n in enumerate(names):
+        when += 1
+        parts.append(f"tag {n}@v0.0.1\nfrom :{i + 2}\ntagger B <b@example.com> {when} +0000\n")
+        parts.append(_data(f"Registering artifact {n} version v0.0.1"))
+    for j, name in enumerate(unrelated_tag_names(unrelated)):
+        when += 1
+        parts.append(f"tag {name}\nfrom :{j % last + 1}\ntagger B <b@example.com> {when} +0000\n")
+        parts.append(_data(name))
+    return "".join(parts)
+
+
+def build_changes_repo(path: Path, models: int, unrelated: int, changed: int) -> ChangesRepo:
+    path.mkdir(parents=True)
+    run_git(path, "init", "-q", "-b", "main")
+    run_git(path, "fast-import", "--quiet", input=changes_stream(models, unrelated, changed))
+    run_git(path, "pack-refs", "--all")
+    run_git(path, "reset", "-q", "--hard", "main")
+    return ChangesRepo(path, run_git(path, "rev-parse", "HEAD"), models, unrelated, changed)
+
+
+def expected_changes(operation: str, tags: int) -> int:
+    """`changes`: the listing, DVC's files at the commit, every tag (100 a page), the files
+    at all the versions' commits: 3 requests, the registry's paging aside. A registration
+    with `if-changed`: its one read, the files at the version's commit, and when changed the
+    two writes."""
+    if operation == "changes":
+        return 3 + max(1, -(-tags // PAGE))
+    return 2 if operation == "register unchanged" else 4
+
+
+def measure_changes(
+    repo: ChangesRepo, standin: TimedStandIn, reps: int, python: str = sys.executable
+) -> dict[str, OpResult]:
+    results = {op: OpResult(op) for op in CHANGE_OPS}
+    want = [f"net-{i}" for i in range(repo.changed)]
+
+    def ok(o: Outcome) -> bool:
+        return o.code == 0 and o.writes == 0 and sorted(json.loads(o.outputs["models"])) == want
+
+    run_entrypoint(standin, repo.head, python, command="changes")  # warm-up
+    for _ in range(reps):
+        done = run_entrypoint(standin, repo.head, python, command="changes")
+        _check(ok(done), "changes", done)
+        results["changes"].runs.append(done)
+    last = f"net-{repo.models - 1}"
+    for op, model, created in (
+        ("register unchanged", last, "false"),
+        ("register changed", "net-0", "true"),
+    ):
+        for _ in range(reps):
+            done = run_entrypoint(standin, repo.head, python, model=model, **{"if-changed": "true"})
+            _check(done.code == 0 and done.outputs.get("created") == created, op, done)
+            results[op].runs.append(done)
+            if created == "true":
+                delete_tag(repo.path, done.outputs["tag"])
+    return results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -578,12 +688,43 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
+def render_changes(repo: ChangesRepo, ops: dict[str, OpResult]) -> list[str]:
+    """The change-detection table: requests (against the design's), wall and CPU time."""
+    lines = [
+        "",
+        f"Change detection: {repo.models} models declared in one dvc.yaml, each a DVC-tracked "
+        f"file with one version on a commit of its own, beside {repo.unrelated:,} unrelated "
+        f"tags; the head commit retrains {repo.changed} of them:",
+        "",
+    ]
+    lines += _table(
+        ["Operation", "requests", "design", "wall", "CPU"],
+        [
+            [op, r.requests, str(expected_changes(op, repo.tags)), _s(r.seconds), _s(r.cpu)]
+            for op, r in ops.items()
+        ],
+    )
+    pages = max(1, -(-repo.tags // PAGE))
+    lines += [
+        "",
+        f"- `changes`: 1 listing (REST `git/trees?recursive=1`), 1 GraphQL read of every "
+        f"dvc.yaml, dvc.lock and `.dvc` file at the commit, {pages} pages of the registry's "
+        "tags (100 a page: they grow with the unrelated tags, nothing else does), 1 GraphQL "
+        "read of the files at all 50 versions' commits (one `object(expression:)` alias each).",
+        "- `register` with `if-changed`: its one read, then one read of the files at the "
+        "greatest active version's commit (and the artifact's at this one); unchanged, nothing "
+        "is written.",
+    ]
+    return lines
+
+
 def render(
     rows: Sequence[Row],
     imports: dict[str, float],
     *,
     reps: int,
     latency: float,
+    changes: tuple[ChangesRepo, dict[str, OpResult]] | None = None,
 ) -> str:
     """The results as Markdown: requests, registration vs gto, wall time per operation."""
     lines = ["Requests per operation:", ""]
@@ -667,6 +808,8 @@ def render(
         ["Repository", *COMMANDS],
         [[_scenario(r.repo), *(_s(r.ops[op].seconds) for op in COMMANDS)] for r in rows],
     )
+    if changes is not None:
+        lines += render_changes(*changes)
     gto_runs = sorted({len(r.gto) for r in rows if r.gto}, reverse=True)
     gto_note = "; ".join(
         _runs(n) + " at " + " and ".join(_scenario(r.repo) for r in rows if len(r.gto) == n)
@@ -775,8 +918,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
                 file=sys.stderr,
             )
+        changes_repo = build_changes_repo(
+            root / "repo-changes", CHANGE_MODELS, CHANGE_UNRELATED, CHANGE_CHANGED
+        )
+        s = TimedStandIn(changes_repo.path, owner=OWNER, name=NAME, latency=args.latency)
+        with s:
+            change_ops = measure_changes(changes_repo, s, reps)
+        if s.server_errors:
+            raise BenchError("stand-in errors:\n" + "\n".join(s.server_errors))
     imports = import_times(1 if args.quick else max(reps, 3))
-    text = render(rows, imports, reps=reps, latency=args.latency)
+    text = render(
+        rows, imports, reps=reps, latency=args.latency, changes=(changes_repo, change_ops)
+    )
     print(text)
     print(f"# total {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if not args.no_out:
@@ -786,6 +939,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"# wrote {args.out}", file=sys.stderr)
     problems = [m for row in rows for m in row.mismatches()]
+    problems += [
+        f"change detection: {op} sent {r.requests}, expected {want}"
+        for op, r in change_ops.items()
+        if r.counts != {want := expected_changes(op, changes_repo.tags)}
+    ]
     for problem in problems:
         print(f"# unexpected: {problem}", file=sys.stderr)
     return 1 if args.check and problems else 0

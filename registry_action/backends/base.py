@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from registry_action.core.grammar import ModelName
-from registry_action.core.repository import PullRequest, Snapshot, Tagger, TagInfo, TreeEntry
+from registry_action.core.repository import (
+    At,
+    GitObject,
+    PullRequest,
+    Snapshot,
+    Tagger,
+    TagInfo,
+    TreeEntry,
+)
 
 
 class Backend(Protocol):
@@ -30,6 +38,13 @@ class Backend(Protocol):
         that commit too, in `Snapshot.files` (None for each one absent), in the same read.
         Always the promotion policy, and `.gto` beside it, at the default branch's head.
         """
+        ...
+
+    def objects(self, wanted: Sequence[At]) -> dict[At, GitObject | None]:
+        """Each `(commit, path)` asked, in one read (a few for hundreds): the Git object at
+        that path of that commit, a blob with its text; None when absent. Path "" asks for
+        the commit itself (a ref or short sha resolved: `oid` is its full sha). What a
+        model's content is made of at several commits at once (core/content.py)."""
         ...
 
     def read_registry(self) -> Snapshot:

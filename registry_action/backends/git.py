@@ -16,16 +16,22 @@ from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.policy import POLICY_FILE
 from registry_action.core.repository import (
+    At,
+    GitObject,
     PullRequest,
     Snapshot,
     Tagger,
     TagInfo,
     TreeEntry,
+    Unreadable,
     utc_iso,
     within,
 )
 
 _ZERO = "0" * 40
+# A blob larger than this is handed over by its id alone (a model Git tracks itself may be
+# large); GitHub's GraphQL cuts a blob's text too (`isTruncated`).
+TEXT_LIMIT = 1024 * 1024
 # One record per tag: fields split by NUL (git messages cannot hold NUL), ended by NUL+LF.
 _FORMAT = "%00".join(
     [
@@ -244,6 +250,47 @@ class GitBackend:
                 found[path] = out[at : at + size].decode("utf-8", "surrogateescape")
             at += size + 1
         return found
+
+    def objects(self, wanted: Sequence[At]) -> dict[At, GitObject | None]:
+        """One `git cat-file --batch-check` for every object's id and kind, one `--batch`
+        for the text of the blobs small enough to read."""
+        asked = list(dict.fromkeys(wanted))
+        lines = [
+            f"{commit}^{{commit}}" if not path else f"{commit}:{path}" for commit, path in asked
+        ]
+        found: dict[At, GitObject | None] = dict.fromkeys(asked)
+        if not asked:
+            return found
+        checked = self._batch("--batch-check", lines).decode("utf-8", "surrogateescape")
+        small: list[tuple[At, str]] = []
+        for at, header in zip(asked, checked.splitlines(), strict=True):
+            parts = header.split()
+            if len(parts) != 3 or parts[1] not in ("blob", "tree", "commit"):
+                continue  # `<expression> missing`, or an ambiguous one
+            oid, kind, size = parts[0], parts[1], int(parts[2])
+            text = Unreadable.TOO_LARGE if kind == "blob" and size > TEXT_LIMIT else None
+            found[at] = GitObject(oid, kind, text)
+            if kind == "blob" and size <= TEXT_LIMIT:
+                small.append((at, oid))
+        out = self._batch("--batch", [oid for _, oid in small])
+        offset = 0
+        for at, oid in small:
+            end = out.index(b"\n", offset)
+            size = int(out[offset:end].split()[2])
+            body = out[end + 1 : end + 1 + size]
+            offset = end + 1 + size + 1
+            found[at] = GitObject(oid, "blob", body.decode("utf-8", "surrogateescape"))
+        return found
+
+    def _batch(self, mode: str, lines: Sequence[str]) -> bytes:
+        if not lines:
+            return b""
+        return subprocess.run(
+            ["git", "-C", str(self.path), "cat-file", mode],
+            input="".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape"),
+            capture_output=True,
+            check=True,
+        ).stdout
 
     def _rev_parse(self, expression: str) -> str:
         found = self._git(

@@ -10,9 +10,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from registry_action.backends.base import Backend
+from registry_action.commands import content
 from registry_action.commands.artifact import artifact, first_files
 from registry_action.commands.policy import Asked, guard
 from registry_action.commands.read import annotation_of, snapshot_at
+from registry_action.core.content import ModelChange
 from registry_action.core.dvc_files import Artifact
 from registry_action.core.errors import RaceLost, TagExists
 from registry_action.core.grammar import Event, parse_tag
@@ -20,6 +22,7 @@ from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, nothing_outputs, outputs
 from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.core.versions import Bump
+from registry_action.decide.changes import if_changed
 from registry_action.decide.dispatch import decide
 from registry_action.decide.labels import Labelled, from_labels
 from registry_action.decide.plan import Plan
@@ -40,10 +43,13 @@ class Outcome:
     artifact: Artifact | None = None  # the version's DVC output, at its commit
     policy: Status = Status.NONE  # what the promotion policy says of the tag
     labelled: Labelled | None = None  # what `bump: labels` read; None: no lookup was made
+    change: ModelChange | None = None  # a registration's content against the latest version's
 
     @cached_property
     def facts(self) -> Facts:
-        return replace(self.plan.facts(self.tag, created=self.created), artifact=self.artifact)
+        found = self.plan.facts(self.tag, created=self.created)
+        change = self.change.change if self.change else None
+        return replace(found, artifact=self.artifact, change=change)
 
     @cached_property
     def outputs(self) -> dict[str, str]:
@@ -98,6 +104,9 @@ def run(
         labelled = asked[0] if asked else None
         planned, there = _at_tag(backend, decide(request, snapshot, now), snapshot, tagged)
         plan, verdict = guard(backend, planned, branches)  # before any write
+        change = None
+        if request.command is Command.REGISTER:
+            plan, there, change = _compare(backend, plan, there, remote_url)
         try:
             if plan.first is not None and plan.first.create and not dry_run:
                 made = _create(backend, plan.first)
@@ -110,10 +119,9 @@ def run(
                 first = plan.first
                 registration = Outcome(first, first.made, False, policy=_breaks_none(verdict))
             found = _artifact(backend, plan, there, remote_url) if plan.made.commit else None
-            if not plan.create or dry_run:
-                return Outcome(plan, plan.made, False, registration, found, verdict, labelled)
-            made = _create(backend, plan)
-            return Outcome(plan, made, True, registration, found, verdict, labelled)
+            created = plan.create and not dry_run
+            tag = _create(backend, plan) if created else plan.made
+            return Outcome(plan, tag, created, registration, found, verdict, labelled, change)
         except TagExists:
             continue
     raise RaceLost(
@@ -167,6 +175,26 @@ def _at_tag(
         tagged[plan.commit] = snapshot_at(backend, plan.request.model, plan.commit, snapshot)
     there = tagged[plan.commit]
     return replace(plan, annotation=annotation_of(plan.request.model, there)), there
+
+
+def _compare(
+    backend: Backend, plan: Plan, there: Snapshot, remote_url: str
+) -> tuple[Plan, Snapshot, ModelChange]:
+    """A registration's content against its greatest active version's (one read of files,
+    which also brings the artifact's), and with `if-changed` the plan that skips the write.
+    A repository without DVC pays that read only with `if-changed`."""
+    request = plan.request
+    read = request.if_changed or content.uses_dvc(there, remote_url)
+    view = plan.state.view
+    found, there, then = content.registration(
+        backend, request.model, there, plan.annotation, view, read=read
+    )
+    skip = if_changed(plan, found, then.annotation if then else None)
+    if skip is plan or then is None or found.version is None:
+        return plan, there, found
+    # The outputs are the version's that holds the content, as `parse` of its tag gives.
+    at = replace(there, commit=found.version.commit, files=then.files)
+    return skip, at, found
 
 
 def _artifact(backend: Backend, plan: Plan, there: Snapshot, remote_url: str) -> Artifact | None:

@@ -123,6 +123,42 @@ def resolve(path: str, files: Mapping[str, FileText], *, remote_url: str = "") -
     None when DVC tracks nothing there (a path Git tracks itself, or no path). `remote_url`
     overrides the remote's URL (`.dvc/config.local` is not in Git).
     """
+    found = tracked(path, files)
+    if found is None:
+        return None
+    remote = _remote(files, found.out, found.source, remote_url)
+    return Artifact(
+        path=path,
+        output=found.output,
+        source=found.source,
+        md5=found.md5,
+        legacy=found.out.get("hash") != "md5",
+        size=_int(found.out.get("size")),
+        nfiles=_int(found.out.get("nfiles")),
+        remote=remote,
+    )
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """The DVC output holding a path, as its `.dvc` file or `dvc.lock` records it: what a
+    model's content is, whatever remote (if any) holds its bytes."""
+
+    path: str
+    output: str  # `path`, or a tracked directory holding it
+    source: str
+    md5: str
+    out: Mapping[str, Any]  # the output's entry as recorded
+
+    @property
+    def inner(self) -> str:
+        """The path inside the tracked directory; empty when the output is the path."""
+        return "" if self.output == self.path else posixpath.relpath(self.path, self.output)
+
+
+def tracked(path: str, files: Mapping[str, FileText]) -> Tracked | None:
+    """The DVC output tracking `path` in `files` (the resolution `resolve` makes, without
+    the remote); None when DVC tracks nothing there."""
     if not path or "://" in path:
         return None
     found = _from_dvc_files(path, files) or _from_locks(path, files)
@@ -136,17 +172,7 @@ def resolve(path: str, files: Mapping[str, FileText], *, remote_url: str = "") -
             "Only md5-hashed DVC outputs can be fetched; run `dvc commit` and commit the file.",
             file=source,
         )
-    remote = _remote(files, out, source, remote_url)
-    return Artifact(
-        path=path,
-        output=output,
-        source=source,
-        md5=md5,
-        legacy=out.get("hash") != "md5",
-        size=_int(out.get("size")),
-        nfiles=_int(out.get("nfiles")),
-        remote=remote,
-    )
+    return Tracked(path, output, source, md5, out)
 
 
 def _from_dvc_files(path: str, files: Mapping[str, FileText]) -> tuple[str, Any, str] | None:

@@ -9,6 +9,7 @@ YAML 1.2's plain nulls (`~`, `null`, nothing), which are None as GTO's loader re
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -203,6 +204,13 @@ def _check_text(node: Any) -> None:
 
 def declared_models(text: str | Unreadable, source: str) -> dict[str, Any]:
     """The `artifacts:` mapping of a dvc.yaml (empty when it has none)."""
+    return _declared(text, source)
+
+
+# `changes` reads one dvc.yaml for each of its models, at each of their versions' commits,
+# mostly the same text: parsed once. Callers read the mapping, never change it.
+@functools.lru_cache(maxsize=64)
+def _declared(text: str | Unreadable, source: str) -> dict[str, Any]:
     document = load_yaml(text, source)
     if document is None:
         return {}

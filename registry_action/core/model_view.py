@@ -114,6 +114,13 @@ class ModelView:
         lower = (v.version for v in self.history if v.active and version and v.version < version)
         return max(lower, default=None)
 
+    def greatest_active(self, besides: str = "") -> RegisteredVersion | None:
+        """The greatest active version (not one registered at commit `besides`); None for
+        a deprecated model, whose versions GTO shows as inactive."""
+        if self.deprecation is not None:
+            return None
+        return next((v for v in self.history if v.active and v.commit != besides), None)
+
     def at_commit(self, commit: str) -> list[RegisteredVersion]:
         """The versions registered at `commit`, active or not, greatest first."""
         return [v for v in self.history if v.commit == commit]
@@ -200,6 +207,17 @@ class ModelView:
             if state is not None and state.assigned:
                 found[stage] = state.tag
         return found
+
+
+def by_model(tags: Iterable[TagInfo]) -> dict[str, tuple[TagInfo, ...]]:
+    """The registry tags of each model, by full name, each tag parsed once: many models'
+    views over one registry read (`ModelView.of` a model over every tag parses them all)."""
+    found: dict[str, list[TagInfo]] = {}
+    for tag in tags:
+        parsed = parse_tag(tag.name)
+        if parsed is not None:
+            found.setdefault(parsed.model.full, []).append(tag)
+    return {name: tuple(listed) for name, listed in found.items()}
 
 
 def _counter(record: Record) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from registry_action.core.content import Change, ModelChange
 from registry_action.core.docker import docker_tag, docker_tags, image_name
 from registry_action.core.dvc_files import Artifact
 from registry_action.core.dvc_yaml import Annotation
@@ -35,6 +36,7 @@ class Facts:
     web_url: str
     created: bool
     artifact: Artifact | None = None  # the DVC output of the annotation's path, if any
+    change: Change | None = None  # a registration's content against the latest version's
 
     @property
     def event(self) -> Event:
@@ -101,7 +103,7 @@ OUTPUT_KEYS = (
     "latest-version", "previous-version", "path", "type", "description", "model-labels",
     "image-name", "docker-tags", "tags", "source-tags", "labels", "annotations", "tag-url",
     "artifact-url", "artifact-md5", "artifact-size", "artifact-files", "artifact-remote",
-    "policy", "json",
+    "policy", "changed", "annotation-changed", "json",
 )  # fmt: skip
 # One item a line in a step's outputs, the form docker/build-push-action takes; lists in the
 # `json` output and in `typed`.
@@ -160,6 +162,8 @@ def outputs(
         "tag-url": tag_url,
         **artifact_outputs(facts.artifact),
         "policy": policy,
+        "changed": _bool(facts.change.changed) if facts.change else "",
+        "annotation-changed": _bool(facts.change.annotation_changed) if facts.change else "",
     }
     listed = {key: _lines(values[key]) for key in LISTS}
     values["json"] = json.dumps(values | listed, ensure_ascii=False, sort_keys=True)
@@ -221,6 +225,9 @@ def typed(values: dict[str, str]) -> dict[str, Any]:
     for key in ("created", "is-latest"):
         if key in result:
             result[key] = result[key] == "true"
+    for key in ("changed", "annotation-changed"):  # empty: not a registration
+        if key in result:
+            result[key] = result[key] == "true" if result[key] else None
     if "model-labels" in result:
         result["model-labels"] = json.loads(result["model-labels"] or "[]")
     for key in ("docker-tags", *LISTS):
@@ -257,3 +264,17 @@ def _lines(text: str) -> list[str]:
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+CHANGES_KEYS = ("models", "json")  # the `changes` command's outputs
+
+
+def changes_outputs(models: Sequence[ModelChange]) -> dict[str, str]:
+    """`changes`' outputs: `models`, the changed models' names as `model` takes them (for
+    `strategy.matrix` through `fromJSON`), and `json`, one object a model."""
+    changed = [m.model.full for m in models if m.change.changed]
+    rows = [m.row() for m in models]
+    return {
+        "models": json.dumps(changed, ensure_ascii=False),
+        "json": json.dumps(rows, ensure_ascii=False),
+    }

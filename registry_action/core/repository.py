@@ -133,3 +133,16 @@ def utc_iso(when: str | float) -> str:
     else:
         moment = datetime.fromtimestamp(when, UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class GitObject:
+    """What a path at a commit is in Git: its object id and kind, and a blob's text."""
+
+    oid: str
+    kind: str  # "blob", "tree", or "commit" (a commit asked for itself, path "")
+    text: FileText = None  # a blob's text; None for a tree or a commit
+
+
+# Paths at commits, as `Backend.objects` is asked for them and answers.
+At = tuple[str, str]  # (commit, path)

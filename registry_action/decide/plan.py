@@ -58,6 +58,7 @@ class Plan:
     state: State
     annotation: Annotation | None
     first: Plan | None = None  # create this first (assign registers an unregistered commit)
+    unchanged: bool = False  # `if-changed`: `made` is the version that holds this content
 
     @property
     def tag(self) -> str:

@@ -54,6 +54,7 @@ class Request:
     require_annotation: bool = True  # register, and assign when it registers first
     trusted: bool = False  # the commit is the workflow's own (GITHUB_SHA): no reachability check
     policy_override: str = ""  # assign: the reason to let a policy violation in (recorded)
+    if_changed: bool = False  # register: only when the content changed (core/content.py)
 
     @classmethod
     def from_inputs(
@@ -73,6 +74,7 @@ class Request:
         require_annotation: bool = True,
         trusted: bool = False,
         policy_override: str = "",
+        if_changed: bool = False,
     ) -> Request:
         """Validate raw inputs (as the runner passes them) before any request is sent."""
         kind = Command(command)
@@ -102,6 +104,9 @@ class Request:
             check_ref_length(format_tag(Event.DEREGISTRATION, name, version=parsed.text))
         else:  # every command needs a version tag at least as long as `NAME@v0.0.0`
             check_ref_length(format_tag(Event.REGISTRATION, name, version="v0.0.0"))
+        if if_changed and kind is not Command.REGISTER:
+            # Refused rather than ignored: the caller expects a write to be skipped.
+            raise InvalidInput(f"{kind} takes no if-changed: it compares registrations only.")
         check_message(message, tagger)
         policy_override = check_override(kind, policy_override)
         allowed = parse_stages(stages) if stages.strip() and kind in STAGED else None
@@ -120,6 +125,7 @@ class Request:
             require_annotation=require_annotation,
             trusted=trusted,
             policy_override=policy_override,
+            if_changed=if_changed,
         )
         if allowed is not None:
             check_allowed(request.stage, allowed)  # before any request

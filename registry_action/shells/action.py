@@ -21,7 +21,7 @@ from registry_action.commands.pushed_tag import verified
 from registry_action.core.errors import BackendError, InvalidInput, RegistryError
 from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
-from registry_action.core.outputs import empty_outputs, outputs
+from registry_action.core.outputs import changes_outputs, empty_outputs, outputs
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
 from registry_action.decide.policy import Status
@@ -142,6 +142,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             skip_registration=inputs.flag("skip-registration"),
             require_annotation=inputs.flag("require-annotation"),
             policy_override=inputs.get("policy-override"),
+            if_changed=inputs.flag("if-changed"),
         )
         images = parse_images(inputs.get("images"), request.model)
         dry_run = inputs.flag("dry-run")
@@ -168,7 +169,10 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
         out = outputs(facts, images=images, policy=result.policy.value)
         planned = dry_run and result.plan.create
         notice, state = wording.written(command, facts, created=result.created, planned=planned)
-        notice += wording.labelled(result.labelled)
+        if result.plan.unchanged and result.change is not None:
+            notice, state = wording.unchanged(facts, result.change.change.reason)
+        else:
+            notice += wording.labelled(result.labelled)
         if result.registration is not None:
             notice += wording.registered_first(result.registration.facts, dry_run=dry_run)
         report = Report(out, notice, wording.summary(facts, out, state))
@@ -301,6 +305,17 @@ def _history(inputs: Inputs, env: Mapping[str, str]) -> Report:
     return Report({"history": reading.gto_json(events)}, f"{len(events)} events.", summary)
 
 
+def _changes(inputs: Inputs, env: Mapping[str, str]) -> Report:
+    from registry_action.commands.changes import changes
+
+    found = changes(_backend(inputs, env), _read_at(inputs, env))
+    names = found.changed
+    listed = f": {', '.join(names)}" if names else ""
+    notice = f"{len(names)} of {len(found.models)} models changed at {found.commit[:12]}{listed}."
+    summary = wording.changes_summary(found.rows, found.commit, found.web_url)
+    return Report(changes_outputs(found.models), notice, summary)
+
+
 COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
     "register": _write(Command.REGISTER),
     "parse": _parse,
@@ -308,6 +323,7 @@ COMMANDS: dict[str, Callable[[Inputs, Mapping[str, str]], Report]] = {
     "history": _history,
     "download": _download,
     **{command.value: _write(command) for command in Command if command != "register"},
+    "changes": _changes,
 }
 
 

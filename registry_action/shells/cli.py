@@ -25,7 +25,7 @@ from registry_action.commands.write import NotRegistered, run
 from registry_action.core.errors import InvalidInput, RegistryError
 from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
-from registry_action.core.outputs import Facts, outputs, typed
+from registry_action.core.outputs import Facts, changes_outputs, outputs, typed
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
 from registry_action.decide.policy import Status
@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "Every registration, deregistration, assignment, unassignment and deprecation, "
         "newest first (as gto history).",
     )
+    _changes_command(commands)
     demo = commands.add_parser(
         "demo",
         help="register a model in a new local repository",
@@ -94,6 +95,20 @@ def _parser() -> argparse.ArgumentParser:
         "--dir", type=Path, help="a new or empty folder for it (default: a fresh temp folder)"
     )
     return parser
+
+
+def _changes_command(commands: Any) -> None:
+    text = "which models' content changed since their latest versions"
+    sub = commands.add_parser(
+        "changes",
+        help=text,
+        description="Every model any dvc.yaml declares at COMMIT, and whether its content "
+        "(DVC md5, or Git object id) changed since its greatest active version.",
+    )
+    sub.add_argument(
+        "--commit", default="HEAD", help="the commit to compare (default HEAD): sha, branch or tag"
+    )
+    _where(sub)
 
 
 def _download_command(commands: Any) -> None:
@@ -147,6 +162,12 @@ def _write_command(sub: argparse.ArgumentParser, command: Command) -> None:
         help=f"{target}: a sha, branch, tag or revision such as HEAD~1 (default HEAD); "
         "dvc.yaml and .gto are read there",
     )
+    if registers:
+        sub.add_argument(
+            "--if-changed",
+            action="store_true",
+            help="register only when the model's content changed since its latest version",
+        )
     if command in (Command.REGISTER, Command.ASSIGN):
         (which if registers else sub).add_argument(
             "--bump",
@@ -249,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _history_command(args, backend)
         if args.command == "download":
             return _download(args, backend)
+        if args.command == "changes":
+            return _changes(args, backend)
         return _write(args, backend, _tagger(args))
     except RegistryError as err:
         print(f"error: {err.title}: {err.render(spellings.CLI)}", file=sys.stderr)
@@ -291,6 +314,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
         skip_registration=getattr(args, "skip_registration", False),
         require_annotation=getattr(args, "require_annotation", True),
         policy_override=getattr(args, "policy_override", ""),
+        if_changed=getattr(args, "if_changed", False),
     )
     images = parse_images(args.images, request.model)
     clone = backend if isinstance(backend, GitBackend) else None
@@ -310,8 +334,12 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
             notice, _ = wording.written(
                 command, step.facts, created=step.created, planned=planned, short=True
             )
-            print(notice + wording.labelled(step.labelled))
-    tags = [o.tag.name for o in made if not args.dry_run]
+            if step.plan.unchanged and step.change is not None:
+                notice, _ = wording.unchanged(step.facts, step.change.change.reason, short=True)
+            else:
+                notice += wording.labelled(step.labelled)
+            print(notice)
+    tags = [o.tag.name for o in made if not args.dry_run and not o.plan.unchanged]
     if args.push and clone is not None:
         return _push(args, clone, tags)
     made_now = [o.tag.name for o in made if o.created]
@@ -401,6 +429,21 @@ def _download(args: argparse.Namespace, backend: Backend) -> int:
         print(
             f"Downloaded {values['name']} {values['version']} to {done.path} ({done.bytes} bytes)."
         )
+    return 0
+
+
+def _changes(args: argparse.Namespace, backend: Backend) -> int:
+    from registry_action.commands.changes import changes
+
+    found = changes(backend, args.commit or "HEAD")
+    rows = found.rows
+    if args.json:
+        print(step_outputs.json_line(rows))
+    elif args.outputs:
+        print(step_outputs.file_command(changes_outputs(found.models)))
+    else:
+        table = wording.changes_table(rows)
+        print(wording.text_table(table) if rows else "No model is declared in any dvc.yaml.")
     return 0
 
 

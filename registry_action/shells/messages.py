@@ -292,3 +292,38 @@ def _escaped(rows: list[list[str]]) -> list[list[str]]:
     """A table's cells as literal text: tag names, stages and versions come from tags anyone
     with push access wrote."""
     return [[_md(cell) for cell in row] for row in rows]
+
+
+def unchanged(facts: Facts, reason: str, *, short: bool = False) -> tuple[str, str]:
+    """The notice and summary state when `if-changed` skipped a registration: `facts` are
+    the version that already holds the content."""
+    commit = facts.tag.commit[: SHORT_SHA if short else None]
+    version = facts.version.text if facts.version else ""
+    notice = (
+        f"{facts.model.full}: content unchanged since {version} ({facts.tag.name} on "
+        f"{commit}): {reason}; nothing registered."
+    )
+    return notice, "Unchanged"
+
+
+def changes_table(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """The `changes` command's table, one line a model, as gto's tables are drawn."""
+    header = ["name", "changed", "latest", "commit", "reason"]
+    body = [
+        [r["name"], "yes" if r["changed"] else "no", r["version"] or "-",
+         r["version-commit"][:GTO_SHA] or "-", r["reason"]]
+        for r in rows
+    ]  # fmt: skip
+    return [header, *body]
+
+
+def changes_summary(rows: list[dict[str, Any]], commit: str, web: str) -> str:
+    """The job summary of `changes`: which models changed at `commit`, and why."""
+    changed = sum(1 for r in rows if r["changed"])
+    table = _escaped(changes_table(rows))
+    for row, found in zip(table[1:], rows, strict=True):
+        row[0] = _code(found["name"])
+        if found["version-commit"]:
+            row[3] = _commit_link(found["version-commit"], web)
+    title = f"### Changes at {_commit_link(commit, web)}: {changed} of {len(rows)} models changed"
+    return f"{title}\n\n{markdown_table(table) if rows else 'No model is declared.'}\n"

@@ -3,11 +3,15 @@ the request counts it reports are the design's (no timing is asserted here)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from bench.run import (
+    CHANGE_CHANGED,
+    CHANGE_MODELS,
+    CHANGE_UNRELATED,
     LIFECYCLE,
     MODEL,
     OPERATIONS,
@@ -15,9 +19,13 @@ from bench.run import (
     BenchRepo,
     Row,
     TimedStandIn,
+    build_changes_repo,
     build_repo,
+    expected_changes,
     expected_requests,
+    measure_changes,
     measure_operations,
+    run_entrypoint,
     unrelated_tag_names,
 )
 from harness.standin.gitrepo import run_git
@@ -76,3 +84,27 @@ def test_request_counts_are_the_design(paged_repo: BenchRepo) -> None:
     }
     # The repository is left as found: no tag of the model at HEAD.
     assert run_git(paged_repo.path, "tag", "--points-at", "HEAD") == ""
+
+
+def test_changes_costs_three_requests_beside_the_tags_paging(tmp_path: Path) -> None:
+    """50 models beside 1,000 unrelated tags: `changes` names exactly the retrained ones in a
+    `models` output `fromJSON` takes, in 3 requests and the registry's 11 pages."""
+    repo = build_changes_repo(tmp_path / "repo", CHANGE_MODELS, CHANGE_UNRELATED, CHANGE_CHANGED)
+    assert run_git(repo.path, "tag", "--list", "net-*").count("\n") == CHANGE_MODELS - 1
+    standin = TimedStandIn(repo.path, latency=0)
+    with standin:
+        done = run_entrypoint(standin, repo.head, command="changes")
+        listing = [r.path for r in standin.requests if not r.graphql]
+        ops = measure_changes(repo, standin, reps=1)
+    assert not standin.server_errors
+    assert done.code == 0, done.output
+    assert json.loads(done.outputs["models"]) == [f"net-{i}" for i in range(CHANGE_CHANGED)]
+    rows = json.loads(done.outputs["json"])
+    assert len(rows) == CHANGE_MODELS and all(r["version"] == "v0.0.1" for r in rows)
+    assert done.requests == expected_changes("changes", repo.tags) == 3 + 11
+    assert len(listing) == 1 and listing[0].endswith(f"/git/trees/{repo.head}")
+    assert {op: r.requests for op, r in ops.items()} == {
+        "changes": "14 (13+1)",
+        "register unchanged": "2",  # its read, the files at the version's commit; no write
+        "register changed": "4 (2+2)",
+    }

@@ -239,6 +239,7 @@ def test_version_help_and_commands() -> None:
         *(c.value for c in Command),
         "parse",
         "show",
+        "changes",
         "history",
         "download",
         "demo",

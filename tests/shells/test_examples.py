@@ -77,29 +77,7 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     return on or {}
 
 
-# Issue 21's agreed interface that lands from branch `changes` (the `if-changed` input, the
-# `changes` command's `models` and `json`, register's `changed` and `annotation-changed`):
-# register-on-merge.yml uses it already, so the checks below (and actionlint's action.yml)
-# take these names as declared. A name action.yml declares itself is taken from there;
-# test_the_pending_interface_is_still_pending says when to remove this.
-PENDING: dict[str, dict[str, str]] = {
-    "inputs": {"if-changed": "Register only when the model's content changed (pending)."},
-    "outputs": {
-        name: f"{name} (pending)" for name in ("models", "json", "changed", "annotation-changed")
-    },
-}
-
-
-def with_pending(action: dict[str, Any]) -> dict[str, Any]:
-    """action.yml with the pending names added where it lacks them."""
-    out = dict(action)
-    for kind, names in PENDING.items():
-        out[kind] = {n: {"description": d} for n, d in names.items()} | dict(action[kind])
-    return out
-
-
-ACTION_FILE = load(ROOT / "action.yml")
-ACTION = with_pending(ACTION_FILE)
+ACTION = load(ROOT / "action.yml")
 
 
 # -- the checker -----------------------------------------------------------------------------
@@ -244,12 +222,6 @@ class _Checker:
 
 
 # -- the examples ----------------------------------------------------------------------------
-
-
-def test_the_pending_interface_is_still_pending() -> None:
-    """Fails once branch `changes` has landed every pending name: then delete PENDING."""
-    missing = {kind: set(names) - set(ACTION_FILE[kind]) for kind, names in PENDING.items()}
-    assert any(missing.values()), "every pending name is in action.yml: remove PENDING"
 
 
 def test_the_examples_are_there() -> None:

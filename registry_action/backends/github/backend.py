@@ -19,7 +19,9 @@ from registry_action.core.errors import BackendError, TagExists, TreeTruncated
 from registry_action.core.grammar import ModelName, quote_tag, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.repository import (
+    At,
     FileText,
+    GitObject,
     PullRequest,
     Snapshot,
     Tagger,
@@ -34,6 +36,7 @@ from . import http, refusals
 from .queries import (
     BRANCH_QUERY,
     HOLDS,
+    OBJECTS_PAGE,
     QUERY,
     REACH_PAGE,
     REACH_PAGES,
@@ -41,6 +44,7 @@ from .queries import (
     REGISTRY_QUERY,
     files_query,
     is_sha,
+    objects_query,
     tag_listing,
 )
 
@@ -146,6 +150,21 @@ class GitHubBackend:
             config=_text(config),
             **_policy(default),
         )
+
+    def objects(self, wanted: Sequence[At]) -> dict[At, GitObject | None]:
+        """GraphQL `object(expression:)` per path, OBJECTS_PAGE a request."""
+        asked = list(dict.fromkeys(wanted))
+        found: dict[At, GitObject | None] = {}
+        for start in range(0, len(asked), OBJECTS_PAGE):
+            page = asked[start : start + OBJECTS_PAGE]
+            variables: dict[str, Any] = {"owner": self.owner, "name": self.name}
+            variables |= {
+                f"e{i}": f"{commit}:{path}" if path else commit
+                for i, (commit, path) in enumerate(page)
+            }
+            answer = self._graphql(variables, objects_query(len(page)))
+            found |= {at: _object(answer.get(f"o{i}"), bool(at[1])) for i, at in enumerate(page)}
+        return found
 
     def _pages(
         self, repo: dict[str, Any], variables: dict[str, Any], query: str, folder: str = ""
@@ -433,6 +452,19 @@ def _text(blob: dict[str, Any] | None) -> FileText:
         return Unreadable.TOO_LARGE
     text: str | None = blob.get("text")
     return text
+
+
+def _object(node: dict[str, Any] | None, at_path: bool) -> GitObject | None:
+    """An `objects` answer: a path's blob or tree, or (no path) the commit asked for."""
+    if not node:
+        return None
+    kind = node.get("__typename")
+    if not at_path:
+        sha = _peel(node)
+        return GitObject(sha, "commit") if sha else None
+    if kind == "Blob":
+        return GitObject(node["oid"], "blob", _text(node))
+    return GitObject(node["oid"], "tree") if kind == "Tree" else None
 
 
 def _policy(default: dict[str, Any]) -> dict[str, Any]:

@@ -140,6 +140,26 @@ def files_query(count: int) -> str:
 
 REGISTRY_QUERY += _FRAGMENTS
 
+# Objects at paths of commits, many a request: one alias each (`o0`...), `$e0`... the
+# expressions (`SHA:path`, or a commit alone). Hundreds fit one request; more take a few.
+OBJECTS_PAGE = 500
+
+
+@cache
+def objects_query(count: int) -> str:
+    """A query for `count` objects by expression: kind, id, a blob's text, a tag peeled."""
+    declared = "".join(f", $e{i}: String!" for i in range(count))
+    fields = "".join(
+        f"    o{i}: object(expression: $e{i}) {{ ...Peeled ...Text }}\n" for i in range(count)
+    )
+    return (
+        f"query Objects($owner: String!, $name: String!{declared}) {{\n"
+        f"  repository(owner: $owner, name: $name) {{\n{fields}  }}\n}}\n"
+        + _FRAGMENTS.split("fragment Policy")[0]
+        + _PEELED
+    )
+
+
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
