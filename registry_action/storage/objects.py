@@ -85,18 +85,13 @@ class ObjectReader:
 
 def _store(remote: Remote, root: Path) -> Any:
     """The obstore store whose keys are paths under the remote's URL."""
-    options, url = remote.options, remote.url
+    url = remote.url
     retry: Any = {"max_retries": 3, "retry_timeout": timedelta(seconds=60)}
     client: Any = {"timeout": timedelta(seconds=300), "connect_timeout": timedelta(seconds=15)}
     scheme = remote.scheme
     if scheme == "s3":
-        endpoint = options.get("endpointurl", "")
-        config: Any = {}
-        if endpoint:
-            config["endpoint"] = endpoint
-            client["allow_http"] = endpoint.startswith("http://")
-        if options.get("region"):
-            config["region"] = options["region"]
+        config: Any = s3_config(remote)  # obstore's S3Config, a TypedDict
+        client["allow_http"] = config.get("endpoint", "").startswith("http://")
         return S3Store.from_url(url, config=config, client_options=client, retry_config=retry)
     if scheme == "gs":
         return _gcs(remote, client, retry, os.environ)
@@ -137,6 +132,33 @@ _AZURE_OPTIONS = {
     "client_id": "client_id",
     "client_secret": "client_secret",
 }
+# DVC's s3 options (dvc/config_schema.py) that pick credentials from an AWS profile or a
+# file of their own: obstore reads neither, so a remote that sets one is refused rather than
+# silently read with the AWS_* environment's credentials instead.
+_S3_REFUSED = ("profile", "credentialpath", "configpath")
+_S3_OPTIONS = {  # DVC's name: obstore's
+    "endpointurl": "endpoint",
+    "region": "region",
+    "access_key_id": "access_key_id",
+    "secret_access_key": "secret_access_key",
+    "session_token": "token",
+}
+
+
+def s3_config(remote: Remote) -> dict[str, Any]:
+    """obstore's S3Config from DVC's s3 remote options."""
+    options = remote.options
+    for name in _S3_REFUSED:
+        if options.get(name):
+            raise StorageError(
+                f"Remote {remote.name} sets {name}, which this action's client cannot "
+                "honour: it reads no AWS profile or credentials file.",
+                "Remove the option, and give the credentials in AWS_* variables (an OIDC "
+                "step such as aws-actions/configure-aws-credentials sets them).",
+            )
+    return {ours: options[theirs] for theirs, ours in _S3_OPTIONS.items() if options.get(theirs)}
+
+
 # Options that narrow azure-identity's DefaultAzureCredential chain, which obstore does not
 # use: obeying them is not possible, so a remote that sets one is refused, not misread.
 _AZURE_REFUSED = (

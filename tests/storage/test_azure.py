@@ -185,3 +185,16 @@ def test_dvc_options_and_connection_strings_map_to_the_client() -> None:
     }  # fmt: skip
     dev = {"AZURE_STORAGE_CONNECTION_STRING": "UseDevelopmentStorage=true"}
     assert azure_config(Remote("azure", URL), dev) == {"use_emulator": True}
+
+
+def test_s3_options_map_to_the_client_or_are_refused() -> None:
+    # Beside the Azure mapping: DVC's s3 options, and those naming a profile or a file.
+    from registry_action.storage.objects import s3_config
+
+    url = "s3://models/store"
+    remote = Remote("s3", url, {"url": url, "endpointurl": "http://127.0.0.1:9", "region": "eu"})
+    assert s3_config(remote) == {"endpoint": "http://127.0.0.1:9", "region": "eu"}
+    for option in ("profile", "credentialpath", "configpath"):
+        with pytest.raises(StorageError, match=f"sets {option}.*AWS_\\* variables") as err:
+            s3_config(Remote("s3", url, {"url": url, option: "secret-name-1"}))
+        assert "secret-name-1" not in str(err.value)
