@@ -22,7 +22,7 @@ from registry_action.core.repository import FileText, GitObject
 
 class Kind(Enum):
     DVC = "md5"  # the md5 DVC records (a directory's ends in `.dir`)
-    GIT = "git"  # the Git object id of a path Git tracks
+    GIT = "Git object"  # the Git object id of a path Git tracks (as reasons name it)
     UNKNOWN = "unknown"  # not knowable from Git: counts as changed
 
 
