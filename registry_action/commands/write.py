@@ -91,6 +91,8 @@ def run(
     branches: Asked = {}  # the policy's questions, each asked once
     asked: list[Labelled] = []  # `bump: labels`: the pull requests, asked at most once
     original = request
+    if request.bump is Bump.LABELS:  # decided as patch until the labels are read
+        request = replace(request, bump=Bump.PATCH)
     for _ in range(ATTEMPTS):
         snapshot = backend.read(
             request.model, request.commit, stages=stages, files=first_files(request.model)
@@ -100,13 +102,13 @@ def run(
             if sha not in reachable:
                 reachable[sha] = backend.reachable(sha)
             snapshot = replace(snapshot, reachable=reachable[sha])
-        request = _by_labels(backend, original, snapshot, now, asked)
-        labelled = asked[0] if asked else None
         planned, there = _at_tag(backend, decide(request, snapshot, now), snapshot, tagged)
         plan, verdict = guard(backend, planned, branches)  # before any write
         change = None
         if request.command is Command.REGISTER:
             plan, there, change = _compare(backend, plan, there, remote_url)
+            plan = _by_labels(backend, original, plan, now, asked)
+        labelled = asked[0] if asked else None
         try:
             if plan.first is not None and plan.first.create and not dry_run:
                 made = _create(backend, plan.first)
@@ -132,27 +134,27 @@ def run(
 
 
 def _by_labels(
-    backend: Backend, request: Request, snapshot: Snapshot, now: str, asked: list[Labelled]
-) -> Request:
-    """The request with the part `bump: labels` reads from the pull request's labels.
+    backend: Backend, request: Request, plan: Plan, now: str, asked: list[Labelled]
+) -> Plan:
+    """The registration with the part `bump: labels` reads from the pull request's labels.
 
     The lookup is paid only for a new version: every refusal is decided first (with patch,
-    which no refusal depends on), and a commit that holds a version already names it (a
-    re-run). Raises NotRegistered for `bump:none`.
+    which no refusal depends on), and neither a re-run (the commit holds a version, which
+    names it) nor an unchanged model under `if-changed` asks. Raises NotRegistered for
+    `bump:none`.
     """
-    if request.bump is not Bump.LABELS:
-        return request
-    patch = replace(request, bump=Bump.PATCH)
-    plan = decide(patch, snapshot, now)
-    if not plan.create or plan.state.view.at_commit(snapshot.commit):
-        return patch
+    snapshot = plan.state.snapshot
+    if request.bump is not Bump.LABELS or not plan.create or plan.unchanged:
+        return plan
+    if plan.state.view.at_commit(snapshot.commit):
+        return plan
     if not asked:
         pulls = backend.pull_requests(snapshot.commit)
         chosen = from_labels(pulls, snapshot.commit, snapshot.default_branch, local=snapshot.local)
         asked.append(chosen)
     if asked[0].bump is None:
         raise NotRegistered(request, snapshot, asked[0])
-    return replace(request, bump=asked[0].bump)
+    return decide(replace(request, bump=asked[0].bump), snapshot, now)
 
 
 def _breaks_none(verdict: Status) -> Status:

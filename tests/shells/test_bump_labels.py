@@ -148,3 +148,23 @@ def test_cli_refuses_labels_for_assign(tmp_path: Path) -> None:
     clone = make_clone(tmp_path / "repo")
     with pytest.raises(SystemExit):
         main(["assign", "churn", "--repo", str(clone), "--stage", "prod", "--bump", "labels"])
+
+
+def test_an_unchanged_model_under_if_changed_makes_no_lookup(
+    run_action: RunAction, standin: Any, git_repo: Path
+) -> None:
+    # The register-on-merge example's inputs: the comparison comes first, the labels after.
+    commit(git_repo, {"models/churn.pkl": "trained"}, "Train")  # tracked by Git itself
+    assert run_action(model="churn").outputs["version"] == "v0.0.1"
+    sha = commit(git_repo, {"README.md": "docs only"}, "Docs (#8)")  # the model as it was
+    merged(standin, sha, "bump:major", number=8)
+    standin.reset_log()
+    result = run_action(model="churn", bump="labels", if_changed="true")
+    assert result.code == 0, result.stdout
+    assert (result.outputs["created"], result.outputs["changed"]) == ("false", "false")
+    assert pulls_requests(standin) == [] and standin.writes == []
+    sha = commit(git_repo, {"models/churn.pkl": "retrained"}, "Retrain (#9)")
+    merged(standin, sha, "bump:minor", number=9)
+    result = run_action(model="churn", bump="labels", if_changed="true")
+    assert (result.outputs["version"], result.outputs["changed"]) == ("v0.1.0", "true")
+    assert len(pulls_requests(standin)) == 1
