@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from registry_action.backends.base import Backend
 from registry_action.commands.content import versions_then
-from registry_action.core.content import ModelChange, compare, content_of
+from registry_action.core.content import ModelChange, changed_names, compare, content_of
 from registry_action.core.dvc_files import CONFIG, needed_files
 from registry_action.core.dvc_yaml import Annotation, annotation_for, declared_models
 from registry_action.core.errors import CommitNotFound, RegistryError
@@ -38,7 +38,7 @@ class Changes:
     @property
     def changed(self) -> list[str]:
         """The changed models' names, as `model` takes them: the `models` output."""
-        return [m.model.full for m in self.models if m.change.changed]
+        return changed_names(self.models)
 
     @property
     def rows(self) -> list[dict[str, object]]:

@@ -73,14 +73,12 @@ def download(
     chosen = deployable(
         backend, model, commit, stage=stage, version=version, remote_url=remote_url, strict=True
     )
-    where, artifact = downloadable(chosen.facts, name=model.full, stage=stage)
-    path = Path(target) if target else root / where
-    if artifact is not None:
-        files, workers = _from_dvc(artifact, root), WORKERS
+    source = downloadable(chosen.facts, name=model.full, stage=stage)
+    path = Path(target) if target else root / source.path
+    if source.artifact is not None:
+        files, workers = _from_dvc(source.artifact, root), WORKERS
     else:  # DVC tracks nothing there: what Git holds at the version's commit
-        assert chosen.facts is not None  # downloadable refuses no version
-        files = _from_git(backend, where, chosen.facts.tag.commit)
-        workers = GIT_WORKERS
+        files, workers = _from_git(backend, source.path, source.commit), GIT_WORKERS
     if len(files) == 1 and not files[0][0]:
         written = _write_file(files[0][1], path)
     else:

@@ -8,7 +8,7 @@ description, labels) is not content: a change of it alone is reported apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -131,3 +131,8 @@ class ModelChange:
             "old-hash": old.hash if old and version else "",
             "new-hash": self.new.hash,
         }
+
+
+def changed_names(models: Iterable[ModelChange]) -> list[str]:
+    """The changed models' names, as `model` takes them (the `changes` command's `models`)."""
+    return [m.model.full for m in models if m.change.changed]

@@ -78,7 +78,8 @@ class _BoundedLoader(yaml.BaseLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        assert node is not None
+        if node is None:  # PyYAML's signature allows it; its composer always makes one
+            return None
         height = 1 + max(map(self._height, _children(node)), default=0)
         self._sizes[id(node)] = (self._nodes - start, height)
         return node

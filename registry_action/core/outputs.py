@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from registry_action.core.content import Change, ModelChange
+from registry_action.core.content import Change, ModelChange, changed_names
 from registry_action.core.docker import docker_tag, docker_tags, image_name
 from registry_action.core.dvc_files import Artifact
 from registry_action.core.dvc_yaml import Annotation
@@ -165,9 +165,14 @@ def outputs(
         "changed": _bool(facts.change.changed) if facts.change else "",
         "annotation-changed": _bool(facts.change.annotation_changed) if facts.change else "",
     }
-    listed = {key: _lines(values[key]) for key in LISTS}
-    values["json"] = json.dumps(values | listed, ensure_ascii=False, sort_keys=True)
-    return values
+    return _with_json(values)
+
+
+def _with_json(values: dict[str, str]) -> dict[str, str]:
+    """`values` and `json`, all of them in one object (lists as lists)."""
+    shown = {key: value for key, value in values.items() if key != "json"}
+    listed = {key: _lines(shown[key]) for key in LISTS}
+    return shown | {"json": json.dumps(shown | listed, ensure_ascii=False, sort_keys=True)}
 
 
 def artifact_outputs(artifact: Artifact | None) -> dict[str, str]:
@@ -244,18 +249,17 @@ def empty_outputs() -> dict[str, str]:
 def nothing_outputs(model: ModelName, commit: str, latest: Version | None) -> dict[str, str]:
     """A registration that wrote nothing and names no version (`bump:none`): the model, the
     commit, `created` false, the latest version; the rest empty."""
-    values = empty_outputs() | {
-        "name": model.full,
-        "commit": commit,
-        "created": "false",
-        "is-latest": "false",
-        "latest-version": latest.text if latest else "",
-        "image-name": image_name(model),
-    }
-    listed = {key: _lines(values[key]) for key in LISTS}
-    shown = {k: v for k, v in values.items() if k != "json"} | listed
-    values["json"] = json.dumps(shown, ensure_ascii=False, sort_keys=True)
-    return values
+    return _with_json(
+        empty_outputs()
+        | {
+            "name": model.full,
+            "commit": commit,
+            "created": "false",
+            "is-latest": "false",
+            "latest-version": latest.text if latest else "",
+            "image-name": image_name(model),
+        }
+    )
 
 
 def _lines(text: str) -> list[str]:
@@ -272,9 +276,7 @@ CHANGES_KEYS = ("models", "json")  # the `changes` command's outputs
 def changes_outputs(models: Sequence[ModelChange]) -> dict[str, str]:
     """`changes`' outputs: `models`, the changed models' names as `model` takes them (for
     `strategy.matrix` through `fromJSON`), and `json`, one object a model."""
-    changed = [m.model.full for m in models if m.change.changed]
-    rows = [m.row() for m in models]
     return {
-        "models": json.dumps(changed, ensure_ascii=False),
-        "json": json.dumps(rows, ensure_ascii=False),
+        "models": json.dumps(changed_names(models), ensure_ascii=False),
+        "json": json.dumps([m.row() for m in models], ensure_ascii=False),
     }

@@ -28,9 +28,18 @@ class Fetch:
     legacy: bool  # the md5-dos2unix rule
 
 
-def downloadable(facts: Facts | None, *, name: str, stage: str) -> tuple[str, Artifact | None]:
-    """The chosen version's path (repository-relative) and its artifact, None when DVC
-    tracks nothing there (then Git may: `from_git`); refuse what a deploy must not ship."""
+@dataclass(frozen=True)
+class Source:
+    """Where a chosen version's bytes come from."""
+
+    path: str  # the model's path, repository-relative
+    commit: str  # the version's commit
+    artifact: Artifact | None  # its DVC output; None when DVC tracks nothing there (Git may)
+
+
+def downloadable(facts: Facts | None, *, name: str, stage: str) -> Source:
+    """Where the chosen version's bytes are (then Git may hold them when DVC does not:
+    `from_git`); refuse what a deploy must not ship."""
     if facts is None:
         raise StageNotAssigned(
             f"No version of {name} is in stage {stage}." if stage else f"{name} has no version.",
@@ -49,7 +58,7 @@ def downloadable(facts: Facts | None, *, name: str, stage: str) -> tuple[str, Ar
             f"{name} declares no path in its dvc.yaml at {facts.tag.commit[:7]}: nothing to "
             "download."
         )
-    return annotation.path, facts.artifact
+    return Source(annotation.path, facts.tag.commit, facts.artifact)
 
 
 def single(artifact: Artifact) -> Fetch:
