@@ -30,6 +30,13 @@ def likely_files(model: ModelName, annotation: Annotation | None) -> tuple[str, 
     return tuple(dict.fromkeys((*first_files(model), *needed)))
 
 
+def uses_dvc(snapshot: Snapshot, remote_url: str = "") -> bool:
+    """Whether the repository uses DVC at the commit read: without `.dvc/config` in Git it
+    declares no remote, and unless the caller names one nothing can resolve, so a repository
+    that does not use DVC pays no read for it."""
+    return snapshot.files.get(CONFIG) is not None or bool(remote_url)
+
+
 def artifact(
     backend: Backend,
     model: ModelName,
@@ -46,10 +53,7 @@ def artifact(
     needed = needed_files(model.folder, annotation.path)
     have: dict[str, FileText] = {model.annotation_path: snapshot.annotation, **snapshot.files}
     missing = [path for path in needed if path not in have]
-    # Without `.dvc/config` in Git the repository declares no remote: unless the caller
-    # names one, nothing can resolve, so a repository that does not use DVC pays no read.
-    uses_dvc = have.get(CONFIG) is not None or bool(remote_url)
-    if missing and uses_dvc:
+    if missing and uses_dvc(snapshot, remote_url):
         have |= backend.read(model, snapshot.commit, tags=False, files=missing).files
     try:
         return resolve(annotation.path, have, remote_url=remote_url)

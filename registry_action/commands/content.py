@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from registry_action.backends.base import Backend
 from registry_action.commands.artifact import likely_files
 from registry_action.core.content import Change, Content, ModelChange, compare, content_of
-from registry_action.core.dvc_files import CONFIG, needed_files
+from registry_action.core.dvc_files import needed_files
 from registry_action.core.dvc_yaml import Annotation, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.model_view import ModelView, RegisteredVersion
@@ -106,11 +106,6 @@ def registration(
         replace(snapshot, files=files),
         then,
     )
-
-
-def uses_dvc(snapshot: Snapshot, remote_url: str = "") -> bool:
-    """Whether the repository declares DVC at the commit read (`.dvc/config` in Git)."""
-    return snapshot.files.get(CONFIG) is not None or bool(remote_url)
 
 
 def versions_then(

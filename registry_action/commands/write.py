@@ -11,7 +11,7 @@ from functools import cached_property
 
 from registry_action.backends.base import Backend
 from registry_action.commands import content
-from registry_action.commands.artifact import artifact, first_files
+from registry_action.commands.artifact import artifact, first_files, uses_dvc
 from registry_action.commands.policy import Asked, guard
 from registry_action.commands.read import annotation_of, snapshot_at
 from registry_action.core.content import ModelChange
@@ -186,7 +186,7 @@ def _compare(
     which also brings the artifact's), and with `if-changed` the plan that skips the write.
     A repository without DVC pays that read only with `if-changed`."""
     request = plan.request
-    read = request.if_changed or content.uses_dvc(there, remote_url)
+    read = request.if_changed or uses_dvc(there, remote_url)
     view = plan.state.view
     found, there, then = content.registration(
         backend, request.model, there, plan.annotation, view, read=read
