@@ -29,7 +29,7 @@ from registry_action.core.outputs import Facts, changes_outputs, outputs, typed
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
 from registry_action.decide.policy import Status
-from registry_action.decide.request import STAGED, Command, Request
+from registry_action.decide.request import STAGED, Command, Request, check_commit
 from registry_action.shells import demo, spellings, step_outputs
 from registry_action.shells import messages as wording
 
@@ -435,7 +435,7 @@ def _download(args: argparse.Namespace, backend: Backend) -> int:
 def _changes(args: argparse.Namespace, backend: Backend) -> int:
     from registry_action.commands.changes import changes
 
-    found = changes(backend, args.commit or "HEAD")
+    found = changes(backend, check_commit(args.commit or "HEAD"))  # as the action checks it
     rows = found.rows
     if args.json:
         print(step_outputs.json_line(rows))

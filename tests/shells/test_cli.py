@@ -317,3 +317,10 @@ def test_the_command_line_loads_no_action_and_no_pygithub_for_a_clone(clone: Pat
         modules = set(loaded(run.format(argv=argv)))
         assert "registry_action.commands.write" in modules
         assert not {"registry_action.shells.action", "github"} & modules
+
+
+def test_changes_refuses_a_commit_git_would_read_as_an_option(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines, err = run(capsys, "changes", "--repo", str(clone), "--commit=--all")
+    assert (code, lines) == (1, []) and "is not a commit sha, branch, tag or revision" in err
