@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +22,10 @@ import pytest
 import yaml
 
 from tests.container.test_container import (  # noqa: F401 - docker_ready is a fixture
-    _project_files,
     act_bin,
     docker_ready,
     git,
+    project_copy,
     report,
     run_act,
 )
@@ -92,28 +89,10 @@ def test_the_trimmed_workflow_keeps_the_examples_flow() -> None:
 
 
 @pytest.fixture
-def project(git_repo: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """A git copy of the project declaring churn, with the trimmed workflow; its commit is
-    pushed into the stand-in's repository, so `github.sha` resolves there."""
-    work = tmp_path / "project"
-    for rel in _project_files():
-        dst = work / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, dst)
-    (work / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
-    (work / WORKFLOW).write_text(yaml.safe_dump(trimmed(), sort_keys=False), encoding="utf-8")
-    (work / "dvc.yaml").write_text(DVC, encoding="utf-8")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
-    for args in (
-        ["init", "-q", "-b", "main"],
-        ["remote", "add", "origin", "https://github.com/acme/models.git"],
-        ["add", "-A"],
-        ["commit", "-q", "-m", "Retrain churn (#7)"],
-        ["push", "-q", str(git_repo), "HEAD:refs/heads/merged"],
-    ):
-        subprocess.run(["git", "-C", str(work), *args], check=True, env=env, capture_output=True)
-    yield work, git(work, "rev-parse", "HEAD")
+def project(git_repo: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The project declaring churn, with the trimmed workflow, pushed into the stand-in."""
+    files = {WORKFLOW: yaml.safe_dump(trimmed(), sort_keys=False), "dvc.yaml": DVC}
+    return project_copy(git_repo, tmp_path, files, "Retrain churn (#7)", "merged")
 
 
 def test_changes_drive_the_matrix_and_labels_the_bump_under_act(

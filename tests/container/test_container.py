@@ -265,37 +265,44 @@ def _project_files() -> list[str]:
             (REPO_ROOT / f).is_file()]  # fmt: skip
 
 
-@pytest.fixture
-def act_checkout(git_repo: Path, tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """A git copy of the project (with the smoke workflow) whose commit is also pushed into the
-    stand-in's repository, so `github.sha` (act reads it from the checkout) resolves there."""
+def project_copy(
+    git_repo: Path, tmp_path: Path, files: dict[str, str], message: str, branch: str
+) -> tuple[Path, str]:
+    """A git copy of the project with `files` written over it (a workflow, dvc.yaml), its
+    commit also pushed into the stand-in's repository as `branch`, so `github.sha` (act reads
+    it from the checkout) resolves there. Returns the copy and its commit."""
     work = tmp_path / "project"
     for rel in _project_files():
         dst = work / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO_ROOT / rel, dst)
-    wf = work / ".github" / "workflows" / "act-smoke.yml"
-    wf.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ACT_WORKFLOW, wf)
-    # The model must be annotated at the commit (require-annotation defaults to true).
-    dvc = work / "dvc.yaml"
-    if not dvc.exists():
-        dvc.write_text(
-            "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n"
-            "    desc: Churn model\n",
-            encoding="utf-8",
-        )
+    for rel, text in files.items():
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work / rel).write_text(text, encoding="utf-8")
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
     for args in (
         ["init", "-q", "-b", "main"],
         ["remote", "add", "origin", "https://github.com/acme/models.git"],
         ["add", "-A"],
-        ["commit", "-q", "-m", "act smoke"],
-        ["push", "-q", str(git_repo), "HEAD:refs/heads/act-smoke"],
+        ["commit", "-q", "-m", message],
+        ["push", "-q", str(git_repo), f"HEAD:refs/heads/{branch}"],
     ):
         subprocess.run(["git", "-C", str(work), *args], check=True, env=env, capture_output=True)
-    yield work, git(work, "rev-parse", "HEAD")
+    return work, git(work, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def act_checkout(git_repo: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The project with the smoke workflow, churn declared (require-annotation defaults to
+    true) unless the project's own dvc.yaml does."""
+    files = {".github/workflows/act-smoke.yml": ACT_WORKFLOW.read_text(encoding="utf-8")}
+    if "dvc.yaml" not in _project_files():
+        files["dvc.yaml"] = (
+            "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n"
+            "    desc: Churn model\n"
+        )
+    return project_copy(git_repo, tmp_path, files, "act smoke", "act-smoke")
 
 
 def run_act(
