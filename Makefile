@@ -31,11 +31,13 @@ run: $(RUNTIME)
 ## tools: the test-only tools from npm (Azurite), pinned by tests/storage/azurite/package-lock.json
 tools: $(AZURITE)
 
+# Without npm (Node.js) the Azure tests skip, except under CI (.ci/run installs npm first).
 $(AZURITE): tests/storage/azurite/package.json tests/storage/azurite/package-lock.json
-	mkdir -p $(TOOLS)
-	cp tests/storage/azurite/package.json tests/storage/azurite/package-lock.json $(TOOLS)/
-	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@if ! command -v npm >/dev/null; then echo "npm not found: the Azure tests will skip"; else \
+		set -e; mkdir -p $(TOOLS); \
+		cp tests/storage/azurite/package.json tests/storage/azurite/package-lock.json $(TOOLS)/; \
+		cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error && cd - >/dev/null; \
+		touch $@; fi
 
 ## test: the whole suite, every lane (container tests skip without dockerd)
 test: $(STAMP) $(AZURITE)
