@@ -231,24 +231,10 @@ class GitBackend:
         found: dict[str, str | None] = dict.fromkeys(paths)
         if not sha or not paths:
             return found
-        asked = "".join(f"{sha}:{path}\n" for path in paths).encode("utf-8", "surrogateescape")
-        out = subprocess.run(
-            ["git", "-C", str(self.path), "cat-file", "--batch"],
-            input=asked,
-            capture_output=True,
-            check=True,
-        ).stdout
-        at = 0
-        for path in paths:
-            end = out.index(b"\n", at)
-            header = out[at:end].split()
-            at = end + 1
-            if len(header) != 3:  # `<expression> missing` (or ambiguous)
-                continue
-            size = int(header[2])
-            if header[1] == b"blob":
-                found[path] = out[at : at + size].decode("utf-8", "surrogateescape")
-            at += size + 1
+        records = _records(self._batch("--batch", [f"{sha}:{path}" for path in paths]))
+        for path, (header, body) in zip(paths, records, strict=True):
+            if len(header) == 3 and header[1] == b"blob":  # not `<expression> missing`
+                found[path] = body.decode("utf-8", "surrogateescape")
         return found
 
     def objects(self, wanted: Sequence[At]) -> dict[At, GitObject | None]:
@@ -272,13 +258,8 @@ class GitBackend:
             found[at] = GitObject(oid, kind, text)
             if kind == "blob" and size <= TEXT_LIMIT:
                 small.append((at, oid))
-        out = self._batch("--batch", [oid for _, oid in small])
-        offset = 0
-        for at, oid in small:
-            end = out.index(b"\n", offset)
-            size = int(out[offset:end].split()[2])
-            body = out[end + 1 : end + 1 + size]
-            offset = end + 1 + size + 1
+        records = _records(self._batch("--batch", [oid for _, oid in small]))
+        for (at, oid), (_, body) in zip(small, records, strict=True):
             found[at] = GitObject(oid, "blob", body.decode("utf-8", "surrogateescape"))
         return found
 
@@ -369,3 +350,21 @@ def _failed(command: str, done: subprocess.CompletedProcess[str]) -> BackendErro
     return BackendError(
         f"git {command} failed: {_stderr(done)}", "Fix what git names above, then run again."
     )
+
+
+def _records(out: bytes) -> list[tuple[list[bytes], bytes]]:
+    """`git cat-file --batch` output: each object's header (`OID TYPE SIZE`, or
+    `EXPRESSION missing`, or ambiguous) split, and its bytes (none for a missing one)."""
+    records: list[tuple[list[bytes], bytes]] = []
+    at = 0
+    while at < len(out):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) != 3:
+            records.append((header, b""))
+            continue
+        size = int(header[2])
+        records.append((header, out[at : at + size]))
+        at += size + 1
+    return records
