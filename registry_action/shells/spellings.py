@@ -12,6 +12,7 @@ ACTION = {
     "stages": "the stages input",
     "tagger": "tagger-name and tagger-email",
     "commit_example": "${{ github.sha }}, main or v1.0.0",
+    "commit_input": "the commit input",
     "serialize": "Serialize registry changes of one model with a `concurrency:` group, "
     "then re-run the job.",
     "later": "re-run the job later",
@@ -31,6 +32,7 @@ CLI = {
     "stages": "--stages",
     "tagger": "the clone's user.name and user.email (git config)",
     "commit_example": "HEAD~1, main or v1.0.0",
+    "commit_input": "--commit",
     "serialize": "Run it again once the other writers are done.",
     "later": "try again later",
     "token": "a valid GITHUB_TOKEN (e.g. from `gh auth token`)",

@@ -20,6 +20,7 @@ from registry_action.core.errors import BackendError, PermissionDenied
 from registry_action.core.repository import PullRequest
 from registry_action.core.versions import Bump
 from registry_action.decide.labels import from_labels
+from registry_action.shells.spellings import SPELLINGS
 from tests.backends.github_http import COMMIT, OTHER, REPO
 
 PULLS = f"{REPO}/commits/{COMMIT}/pulls"
@@ -69,6 +70,19 @@ def test_403_is_permission_denied_naming_pull_requests_read_and_not_retried(http
     assert "permissions: pull-requests: read" in err.value.render()
     assert "403 Resource not accessible by integration" in err.value.message
     assert len(http.calls) == 1 and sleeps == []
+
+
+def test_422_names_the_commit_in_each_shells_words(http, backend):
+    """GitHub's 422 for a commit it cannot find: the hint says --commit on the command line
+    (`register --bump labels --github`), never the action's input."""
+    body = {"message": f"No commit found for SHA: {COMMIT}", "status": "422"}
+    http.get(PULLS, status=422, json=body)
+    with pytest.raises(BackendError) as err:
+        backend.pull_requests(COMMIT)
+    assert f"no commit {COMMIT}" in err.value.message
+    cli, action = err.value.render(SPELLINGS["cli"]), err.value.render(SPELLINGS["action"])
+    assert "Check --commit; try again later." in cli and "input" not in cli, cli
+    assert "Check the commit input; re-run the job later." in action, action
 
 
 def test_a_secondary_rate_limit_is_waited_out_then_read(http, backend, sleeps):

@@ -216,6 +216,31 @@ def test_tags_carry_the_local_zone_as_gtos_do(
         time.tzset()
 
 
+def test_the_action_keeps_utc_in_any_zone(
+    example: Path,
+    git_repo: Path,
+    standin: Any,
+    run_action: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The action sends GitHub its tagger date in UTC (`...Z`, which GitHub writes as
+    `+0000`), whatever TZ the job sets: only the command line takes the local zone."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        shutil.rmtree(git_repo)
+        shutil.copytree(example, git_repo)
+        done = run_action(command="assign", model="churn", stage="qa", version="v3.1.0")
+        assert done.code == 0, done.stdout
+        [sent] = [w.body for w in standin.writes if w.path.endswith("/git/tags")]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", sent["tagger"]["date"]), sent
+        text = git(git_repo, "cat-file", "tag", "churn#qa#5")
+        assert re.search(r"^tagger .+ <.+> \d+ \+0000$", text, flags=re.MULTILINE), text
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
 def test_no_git_identity_is_refused_as_gto_refuses_it(
     example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -116,6 +116,7 @@ def test_no_hint_speaks_of_the_actions_inputs_on_the_command_line() -> None:
     action_words = (
         "force: true", "require-annotation:", "stage: prod", "stages input", "tagger-name",
         "${{", "concurrency:", "re-run the job", "repository input", "images input",
+        "commit input",
     )  # fmt: skip
     for words in action_words:
         assert words in action_text and words not in cli_text, words

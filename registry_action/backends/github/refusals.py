@@ -132,7 +132,7 @@ def pulls_refusal(err: GithubException, repository: str, commit: str) -> Backend
     if err.status == 422:
         return BackendError(
             f"GitHub found no commit {commit} to list pull requests for (422 {message_of(err)}).",
-            "Check the commit input; {later}.",
+            "Check {commit_input}; {later}.",
         )
     return refusal(err, repository)
 
