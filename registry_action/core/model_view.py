@@ -126,9 +126,13 @@ class ModelView:
         return [v for v in self.history if v.commit == commit]
 
     def version_at(self, commit: str) -> Version | None:
-        """The version a stage tag on `commit` belongs to (an active one first), if any."""
-        here = self.at_commit(commit)
-        return next((v.version for v in here if v.active), here[0].version if here else None)
+        """The version a stage tag on `commit` belongs to, if any: the one `gto_versions`
+        files that commit's stage tags under, so `parse` of a stage tag names the version
+        `show NAME#STAGE` gives, even on a commit that holds several (made by hand)."""
+        owner = next((v for v in self.gto_versions if v.commit == commit), None)
+        if owner is None or owner.name == commit:  # none, or a bare commit's own
+            return None
+        return Version.parse(owner.name)
 
     def is_active(self, version: Version | None) -> bool:
         found = self.versions.get(version.text) if version else None

@@ -35,9 +35,13 @@ def outputs_of(
     annotation: Annotation | None = None,
 ) -> dict[str, str]:
     """The outputs of one `event` tag on the commit of the last of `versions`."""
+    # One version a commit, as GTO keeps it: the last on commit A, the one before on B.
+    commits = (["b" * 40] * len(versions) + [A])[-len(versions) :]
     dated = [
-        TagInfo(format_tag(Event.REGISTRATION, model, version=v), A, True, "1" * 40, f"{d}Z")
-        for v, d in zip(versions, ("2026-05-01T10:00:00", "2026-05-02T10:00:00"), strict=False)
+        TagInfo(format_tag(Event.REGISTRATION, model, version=v), c, True, "1" * 40, f"{d}Z")
+        for v, c, d in zip(
+            versions, commits, ("2026-05-01T10:00:00", "2026-05-02T10:00:00"), strict=False
+        )
     ]
     tag = dated[-1]
     if event is not Event.REGISTRATION:

@@ -107,6 +107,11 @@ def test_our_advice_on_several_versions_leads_somewhere_gto_can_read(example: Pa
     commit = tag_targets(example)["churn@v3.1.0"]
     git(example, "tag", "-a", "churn@v3.2.0", "-m", "by hand", commit)
     assert ours(example, "show", "--json")[0] == 0  # we still read it; gto no longer does
+    # A stage tag there names one version, the same in parse (a deploy job started by its
+    # push) as in show: the one GTO files the commit's stage tags under.
+    parsed, shown = (json.loads(ours(example, *argv, "--json")[1])["version"]
+                     for argv in (["parse", "churn#dev#4"], ["show", "churn#dev"]))  # fmt: skip
+    assert parsed == shown == "v3.1.0"
     code, _, err = ours(example, "assign", "churn", "--stage", "qa", "--commit", commit)
     assert code == 1 and "GTO counts deregistered versions too" in err, err
     assert "Deregister all but one" not in err
