@@ -8,7 +8,7 @@ from registry_action.backends.base import Backend
 from registry_action.commands.artifact import artifact, first_files
 from registry_action.commands.policy import judge, policy_of
 from registry_action.core.dvc_yaml import annotation_for
-from registry_action.core.errors import CommitNotFound
+from registry_action.core.errors import TagNotFound
 from registry_action.core.grammar import RegistryTag
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, facts
@@ -49,7 +49,7 @@ def _read(backend: Backend, tag: RegistryTag, remote_url: str) -> tuple[Snapshot
     # With the stage tags: the registry before an assignment is what the policy judges.
     snapshot = backend.read(model, f"refs/tags/{tag.tag}", stages=True, files=first_files(model))
     if not snapshot.commit:
-        raise CommitNotFound(
+        raise TagNotFound(
             f"Tag {tag.tag} was not found in the repository.",
             "It may have been deleted since the push; check {ref}.",
         )

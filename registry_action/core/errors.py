@@ -114,6 +114,13 @@ class CommitNotFound(RegistryError):
     title = "Commit not found"
 
 
+class TagNotFound(CommitNotFound):
+    """A tag `parse` was given that the repository does not have (deleted since the push,
+    or mistyped): the tag is what is missing, not a commit."""
+
+    title = "Tag not found"
+
+
 class CommitNotReachable(RegistryError):
     """A commit no branch or tag of the repository holds, e.g. one only a fork has."""
 

@@ -340,6 +340,7 @@ def test_parse_words_an_unassignment_from_its_stage(example: Path) -> None:
     assert "unassignment of churn v3.1.0 from staging" in out, out
     code, _, err = ours(example, "parse", "churn#qa#77")  # no such tag
     assert code == 1 and "the ref input" not in err and "the tag name" in err, err
+    assert err.startswith("error: Tag not found: Tag churn#qa#77 was not found"), err
 
 
 def test_refusals_name_the_way_out_the_cli_has(example: Path) -> None:

@@ -189,7 +189,9 @@ def test_lightweight_registry_tag_is_ignored_like_gto(
 
 def test_deleted_tag_is_a_clear_error(run_action: RunAction, standin: Any) -> None:
     result = run_action(command="parse", ref="refs/tags/churn@v3.0.0")
-    assert result.code == 1 and "churn@v3.0.0 was not found" in result.errors()[0].message
+    [error] = result.errors()
+    assert result.code == 1 and "churn@v3.0.0 was not found" in error.message
+    assert error.prop("title") == "Tag not found"  # the tag is missing, not a commit
 
 
 def test_parse_defaults_to_the_workflow_ref(run_action: RunAction, standin: Any) -> None:
