@@ -251,6 +251,13 @@ class Shortcut:
 def parse_shortcut(text: str) -> Shortcut:
     """`NAME`, `DIR:NAME`, or either with gto's `#STAGE` / `@latest` / `@vX.Y.Z`."""
     match = SHORTCUT_RE.fullmatch(text)
+    if match is None and ("@" in text or "#" in text):
+        # Meant as a shortcut: say which forms there are, not only the name grammar.
+        raise InvalidName(
+            f"{text!r} is neither a model name nor one of gto's shortcuts.",
+            "Give NAME or DIR:NAME, alone or with #STAGE, @latest or @vX.Y.Z (e.g. "
+            "churn#prod, churn@v1.2.0); a registry tag such as churn#prod#3 is read by parse.",
+        )
     if match is None or not (match["stage"] or match["version"]):
         return Shortcut(ModelName.parse(text))  # a plain name, or ModelName's refusal
     model = ModelName.parse((match["model"] or "") + match["name"])

@@ -21,6 +21,7 @@ from registry_action.core.grammar import (
     ModelName,
     format_tag,
     is_valid_ref,
+    parse_shortcut,
     parse_tag,
     tag_prefix,
 )
@@ -242,6 +243,29 @@ def test_model_name_refuses_grammar(text):
     assert "Use NAME or DIR:NAME" in str(err.value)
     assert err.value.title == "Invalid model name"
     assert not fullname_re.search(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "stage", "version"),
+    [("churn", "", ""), ("churn#prod", "prod", ""), ("churn@latest", "", "latest"),
+     ("churn@greatest", "", "latest"), ("cv:seg@v1.0.0", "", "v1.0.0"),
+     ("cv:seg#prod", "prod", "")],
+)  # fmt: skip
+def test_shortcuts_pick_a_stage_or_a_version(text, stage, version):
+    found = parse_shortcut(text)
+    assert (found.stage, found.version) == (stage, version)
+    assert found.model.full == text.partition("#")[0].partition("@")[0]
+
+
+@pytest.mark.parametrize(
+    "text", ["churn@foo", "churn@v1.0", "churn#", "churn#prod#3", "churn@v3.0.0!", "cv=seg@v1.0.0"]
+)
+def test_a_malformed_shortcut_is_refused_naming_the_shortcuts(text):
+    """Not only the name grammar (the issue's "Model name ... is not valid" with no hint)."""
+    with pytest.raises(InvalidName) as err:
+        parse_shortcut(text)
+    assert f"{text!r} is neither a model name nor one of gto's shortcuts." in str(err.value)
+    assert "#STAGE, @latest or @vX.Y.Z" in str(err.value)
 
 
 @pytest.mark.referee  # compared with gto or git
