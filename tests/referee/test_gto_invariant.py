@@ -12,8 +12,9 @@ code its CLI runs). After every step:
   (`DOCUMENTED` below names each, by the words of our refusal).
 
 Tagger dates tick 10 s a tag on both sides, so no two events share a second (GTO's
-tie-breaks are tested elsewhere, in tests/test_gto_referee.py). Bounded for CI: 20
-examples of up to 6 steps, about a minute here.
+tie-breaks are tested elsewhere, in tests/referee/test_gto_referee.py). Bounded for CI: 20
+examples of up to 6 steps, about a minute here, plus the issue's own shapes every run
+(`ISSUE_SHAPES`), which fail on the code before the fix.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import gto.exceptions as gto_errors
 import pytest
 from click.testing import CliRunner
 from gto.cli import app as gto_app
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from harness.standin.gitrepo import tag_targets
@@ -134,6 +135,17 @@ steps = st.one_of(
 )
 
 
+# The issue's shapes, tried on every run besides hypothesis's draws (20 random examples did
+# not reliably reach them): a forced second version on a commit that holds one and a stage
+# tag; and two versions there, one deregistered, then a stage assigned (gto counts both).
+ISSUE_SHAPES = (
+    [Step("register", 0), Step("assign", 0, stage="dev"),
+     Step("register", 0, version="v1.0.0", force=True)],
+    [Step("register", 0), Step("register", 0, version="v1.0.0", force=True),
+     Step("deregister", version="v1.0.0"), Step("assign", 0, stage="prod")],
+)  # fmt: skip
+
+
 def git(repo: Path, *args: str, **env: str) -> str:
     done = subprocess.run(
         ["git", "-C", str(repo), *args], capture_output=True, text=True, env={**env} or None
@@ -224,6 +236,8 @@ RUNS = count()
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(sequence=st.lists(steps, min_size=1, max_size=6))
+@example(sequence=ISSUE_SHAPES[0])
+@example(sequence=ISSUE_SHAPES[1])
 def test_every_write_we_accept_gto_reads_alike_and_we_take_what_gto_takes(
     sequence: list[Step], base: Base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -275,6 +289,8 @@ def _inputs(step: Step, shas: list[str]) -> dict[str, str]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(sequence=st.lists(steps, min_size=1, max_size=5))
+@example(sequence=ISSUE_SHAPES[0])
+@example(sequence=ISSUE_SHAPES[1])
 def test_the_action_keeps_the_invariant_through_the_api(
     sequence: list[Step], git_repo: Path, standin: Any, run_action: Any, tmp_path: Path
 ) -> None:
