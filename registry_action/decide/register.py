@@ -66,7 +66,7 @@ def register(request: Request, state: State) -> Plan:
                 f"{model.full} {version} is already {what} at commit "
                 f"{taken.commit} (tag {taken.tag.name}).",
                 "A version name is used once per model: choose another version, "
-                "or leave version empty to bump.",
+                "or give none to bump.",
             )
     elif own is not None:
         version = own.version

@@ -107,6 +107,10 @@ def test_errors_name_the_command_lines_flags(
     assert "require-annotation: false" not in err
     code, _, err = run(capsys, "register", "churn", *repo, "--version", "1.0.0")
     assert code == 1 and "Invalid version" in err and "v1.0.0" in err
+    # A taken version's hint fits flags as well as inputs (no "leave version empty").
+    git(clone, "commit", "-q", "--allow-empty", "-m", "next")
+    code, _, err = run(capsys, "register", "churn", *repo, "--version", "v0.0.1")
+    assert code == 1 and "already registered" in err and "empty" not in err, err
 
 
 def test_no_hint_speaks_of_the_actions_inputs_on_the_command_line() -> None:
