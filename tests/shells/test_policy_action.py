@@ -171,3 +171,32 @@ def test_a_feature_branch_cannot_loosen_main_nor_enter_a_main_only_stage(
     parsed = ok(run_action, command="parse", ref=f"refs/tags/{made.outputs['tag']}")
     assert parsed.outputs["policy"] == "ok"
     gto_reads(policed)
+
+
+@pytest.mark.parametrize(
+    ("files", "line", "words"),
+    [
+        ({".github/registry-policy.yml": "stages:\n  prod:\n    form: [staging]\n"}, "3",
+         "unknown key 'form'"),
+        ({".gto": "stages: [dev, prod]\n",
+          ".github/registry-policy.yml": "stages:\n  prod: {from: [staging]}\n"}, "2",
+         "'staging', which .gto does not allow"),
+    ],
+)  # fmt: skip
+def test_an_unreadable_policy_refuses_the_assignment_unsent(
+    run_action: RunAction, standin: Any, git_repo: Path, files: dict[str, str], line: str,
+    words: str,
+) -> None:  # fmt: skip
+    """A policy the action cannot read is not taken as no policy: its rules are unknown, so
+    the assignment is refused, on the file's line, before anything is written."""
+    ok(run_action, model="churn", version="v1.0.0")
+    commit(git_repo, files, "A policy with a mistake")
+    standin.reset_log()
+    result = run_action(command="assign", model="churn", version="v1.0.0", stage="prod")
+    assert result.code == 1, result.stdout
+    (error,) = result.errors()
+    assert error.prop("title") == "Invalid registry policy"
+    assert (error.prop("file"), error.prop("line")) == (".github/registry-policy.yml", line)
+    assert words in error.message, error.message
+    assert standin.writes == []
+    assert run_git(git_repo, "tag", "-l", "churn#*") == ""
