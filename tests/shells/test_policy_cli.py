@@ -85,6 +85,11 @@ def test_an_override_gto_reads(clone: Path, capsys: pytest.CaptureFixture[str]) 
     assert gto_json(clone, "show")["churn"]["stage"]["prod"] == "v0.0.1"
     (event,) = [e for e in gto_json(clone, "history", "churn") if e["stage"] == "prod"]
     assert event["message"].splitlines()[-1] == "Policy-Override: board demo"
+    # Our own history says who overrode what, and why, as gto's does.
+    code, listed, _ = cli(capsys, "history", "churn", *repo, "--json")
+    (ours,) = [e for e in json.loads(listed) if e["stage"] == "prod"]
+    assert code == 0 and ours["message"].splitlines()[-1] == "Policy-Override: board demo"
+    assert (ours["author"], ours["author_email"]) == ("Clone User", "clone@example.com")
     code, out, _ = cli(capsys, "parse", json.loads(out)["tag"], *repo, "--json")
     assert code == 0 and json.loads(out)["policy"] == "overridden"
     # gto's own assignment, made by hand, skips the policy: parse says so.
