@@ -12,7 +12,7 @@ code its CLI runs). After every step:
   (`DOCUMENTED` below names each, by the words of our refusal).
 
 Tagger dates tick 10 s a tag on both sides, so no two events share a second (GTO's
-tie-breaks are tested elsewhere, in tests/test_gto_referee.py). Bounded for CI: 20
+tie-breaks are tested elsewhere, in tests/referee/test_gto_referee.py). Bounded for CI: 20
 examples of up to 6 steps, about a minute here.
 """
 
@@ -92,7 +92,7 @@ class Step:
         if self.stage:
             kw["stage"] = self.stage
         # With a committer date set, scmrepo's pygit2 backend declines to tag and dulwich
-        # (the patched clock) writes it, as in tests/test_lifecycle_gto.py.
+        # (the patched clock) writes it, as in tests/referee/test_lifecycle_gto.py.
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("GIT_COMMITTER_DATE", "0 +0000")
             getattr(gto.api, self.command)(str(repo), "churn", **kw)
