@@ -81,7 +81,8 @@ def build(steps: list[tuple[str, int, str]]) -> tuple[History, list[tuple[str, i
     return history, events
 
 
-@settings(max_examples=150, deadline=None)
+# 150 under hypothesis's default of 100; the profile's share of it in `make test-fast`.
+@settings(max_examples=settings.default.max_examples * 3 // 2, deadline=None)
 @given(
     histories,
     st.integers(1, 3),
