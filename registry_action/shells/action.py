@@ -22,7 +22,7 @@ from registry_action.core.errors import BackendError, InvalidInput, RegistryErro
 from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
 from registry_action.core.outputs import changes_outputs, empty_outputs, outputs
-from registry_action.core.repository import BOT, Tagger, utc_iso
+from registry_action.core.repository import BOT, SHORT_SHA, Tagger, utc_iso
 from registry_action.decide import reading
 from registry_action.decide.policy import Status
 from registry_action.decide.request import Command, Request, check_commit
@@ -311,7 +311,9 @@ def _changes(inputs: Inputs, env: Mapping[str, str]) -> Report:
     found = changes(_backend(inputs, env), _read_at(inputs, env))
     names = found.changed
     listed = f": {', '.join(names)}" if names else ""
-    notice = f"{len(names)} of {len(found.models)} models changed at {found.commit[:12]}{listed}."
+    notice = (
+        f"{len(names)} of {len(found.models)} models changed at {found.commit[:SHORT_SHA]}{listed}."
+    )
     summary = wording.changes_summary(found.rows, found.commit, found.web_url)
     return Report(changes_outputs(found.models), notice, summary)
 
