@@ -342,7 +342,7 @@ def _refuse(
     title, message = title or err.title, _redact(err.render(spellings.ACTION), token)
     gha.error(message, title=title, file=err.file or None, line=err.line)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
-        gha.append_job_summary(wording.refusal(title, message, note))
+        gha.append_job_summary(wording.refusal_summary(title, message, note))
 
 
 def main() -> int:

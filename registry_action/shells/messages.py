@@ -155,7 +155,7 @@ def not_registered(model: str, notice: str) -> str:
     return f"### Registered nothing: {_code(model)}\n\n{_md(notice)}\n"
 
 
-def refusal(title: str, message: str, note: str) -> str:
+def refusal_summary(title: str, message: str, note: str) -> str:
     """The job summary of a refusal: the message holds user values, so it is text only."""
     text = "\n".join(_md(line) for line in message.splitlines())
     return f"### {title}\n\n{text}\n\n{note}\n"
