@@ -10,7 +10,7 @@ assignment, and the answer a backend gave to "which of these branches holds the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from registry_action.core.grammar import Event, parse_tag
@@ -62,8 +62,11 @@ class Broken:
     needs: str  # what the version had to do: `hold staging`
     found: str  # what it did instead, in the present: `it holds dev`
     found_then: str  # and in the past, for a tag already made
-    remedy: str  # `Assign staging first`
+    remedy: str  # a hint template: `Assign {policy_stage} first`
     what: str  # the model and its version
+    # The policy file's names the remedy names, filled in after the shell's words: a branch
+    # may be called `{force}` (git allows braces), and must print as it is.
+    values: dict[str, str] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -79,6 +82,7 @@ class Broken:
             self.remedy + ", or {policy_override}.",
             file=POLICY_FILE,
             line=self.rule.line,
+            values=self.values,
         )
 
     def broken_by(self, tag: str) -> PolicyViolation:
@@ -109,7 +113,7 @@ def violation(
         return Broken(
             policy, rule, f"from: [{', '.join(rule.sources)}]",
             f"hold {_one_of(rule.sources)}", f"it holds {now}", f"it held {now}",
-            f"Assign {rule.sources[0]} first", what,
+            "Assign {policy_stage} first", what, {"policy_stage": rule.sources[0]},
         )  # fmt: skip
     if rule.branches is not None and not branch:
         return Broken(
@@ -117,7 +121,8 @@ def violation(
             f"be on {_one_of(rule.branches)}",
             f"no such branch head holds its commit {commit}",
             f"no such branch head holds its commit {commit} now",
-            f"Merge the commit to {rule.branches[0]} (and register the version there)", what,
+            "Merge the commit to {policy_branch} (and register the version there)", what,
+            {"policy_branch": rule.branches[0]},
         )  # fmt: skip
     return None
 

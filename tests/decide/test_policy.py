@@ -131,7 +131,18 @@ def test_branches_need_a_branch_that_holds_the_commit() -> None:
     assert broken is not None
     refusal = broken.refusal()
     assert "branches: [main, release]" in refusal.message and refusal.line == 2
-    assert "Merge the commit to main" in refusal.hint
+    assert "Merge the commit to main" in refusal.render()
+
+
+def test_a_branch_name_prints_as_the_policy_file_spells_it() -> None:
+    """Git allows braces in a branch name: the remedy's template is worded by the shell first,
+    so a branch `{force}` is not read as the shell's word for force."""
+    history, _ = build([])
+    rules = parse_policy("stages:\n  prod: {branches: ['{force}']}\n")
+    broken = policy.violation(rules, "prod", ModelView.of(CHURN, history.tags), commit_of(1), "")
+    assert broken is not None
+    said = broken.refusal().render({"force": "set force: true"})  # as the action words it
+    assert "Merge the commit to {force} (and" in said and "force: true" not in said
 
 
 def test_within_one_second_the_counter_orders_the_tags() -> None:
@@ -178,7 +189,7 @@ def test_assign_is_refused_force_or_not_and_an_override_lets_it_in() -> None:
             policy.enforce(plan_for(history.tags, force=force), rules, None)
         assert caught.value.file == ".github/registry-policy.yml" and caught.value.line == 2
         assert "from: [staging]" in caught.value.message and "main (abc)" in caught.value.message
-        assert "Assign staging first" in caught.value.hint
+        assert "Assign staging first" in caught.value.render()
     let_in = policy.enforce(plan_for(history.tags, override="incident 7"), rules, None)
     assert let_in.message.splitlines()[-1] == "Policy-Override: incident 7"
     assert let_in.message.startswith("Assigning stage prod to artifact churn version v0.0.1")
