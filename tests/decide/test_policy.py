@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from registry_action.core.grammar import Event, ModelName, format_tag
 from registry_action.core.model_view import ModelView
-from registry_action.core.policy import PolicyViolation, parse_policy
+from registry_action.core.policy import PolicyError, PolicyViolation, parse_policy
 from registry_action.core.repository import Snapshot, Tagger, TagInfo
 from registry_action.decide import policy
 from registry_action.decide.dispatch import decide
@@ -196,3 +196,24 @@ def test_assign_is_refused_force_or_not_and_an_override_lets_it_in() -> None:
     history.add(Event.ASSIGNMENT, 1, "staging")
     kept = policy.enforce(plan_for(history.tags, override="not needed"), rules, None)
     assert "Policy-Override" not in kept.message  # nothing overridden, nothing recorded
+
+
+def test_a_policy_that_cannot_be_read_judges_no_assignment() -> None:
+    """Its rules are unknown: an assignment is `unreadable` (neither kept nor broken), on the
+    file's line; any other event breaks no rule of any policy; the warning a command the
+    policy does not rule gives names the same file and line."""
+    with pytest.raises(PolicyError) as caught:
+        parse_policy("stages:\n  prod:\n    form: [staging]\n")
+    history = History()
+    registered = history.add(Event.REGISTRATION, 1)
+    assigned = history.add(Event.ASSIGNMENT, 1, "prod")
+    assert policy.unverifiable(caught.value, registered) == policy.Verdict(policy.Status.NONE)
+    verdict = policy.unverifiable(caught.value, assigned)
+    assert verdict.status is policy.Status.UNREADABLE and verdict.violation is not None
+    assert (verdict.violation.file, verdict.violation.line) == (".github/registry-policy.yml", 3)
+    assert verdict.violation.message.startswith(f"{assigned.name} cannot be verified")
+    assert "{verify_policy}" in verdict.violation.hint
+    warning = policy.Found(error=caught.value).warning
+    assert warning is not None and (warning.file, warning.line) == (verdict.violation.file, 3)
+    assert "unknown key 'form'" in warning.message
+    assert policy.Found().warning is None
