@@ -22,11 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.storage.servers import AWS, BUCKET, S3Server  # noqa: E402
+from harness.storage import AWS, BUCKET, S3Server
 
 CLIENTS = {"obstore": "obstore", "fsspec + s3fs": "s3fs", "boto3": "boto3"}
 IMPORTS = {"obstore": "import obstore.store", "s3fs": "import s3fs", "boto3": "import boto3"}

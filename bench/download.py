@@ -26,11 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from harness.storage import AWS, BUCKET, DVC, S3Server, run
 
-from tests.storage.servers import AWS, BUCKET, DVC, S3Server, run  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BIN = Path(sys.executable).parent
 TOOL = str(BIN / "registry-action")

@@ -9,4 +9,6 @@ import it as a package.
   command at the fixed clock ``NOW``.
 * ``referee.py``: ``gto`` from this environment, the referee of the tag format.
 * ``reliability/``: faults, races and hostile input, audited tag by tag; the figures.
+* ``storage.py``: storage servers on 127.0.0.1 (HTTP, S3, GCS, Azure) and a repository DVC
+  itself makes and pushes (``tests/storage/`` and ``bench/`` use them).
 """

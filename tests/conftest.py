@@ -41,7 +41,7 @@ FOLDER_LANES = {
     "reliability": "standin",
     "harness": "standin",  # the harness's own tests
     "container": "container",
-    "contracts": "standin",  # the package's layer contracts, import-linter on a copy of it
+    "contracts": "standin",  # layer contracts (import-linter on a copy); cited files exist
     "ci": "standin",  # the release and live workflows, linted and checked
     "storage": "standin",  # download against DVC-made repositories and real storage servers
 }

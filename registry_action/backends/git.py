@@ -16,6 +16,7 @@ from registry_action.core.grammar import ModelName, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.policy import POLICY_FILE
 from registry_action.core.repository import (
+    SHORT_SHA,
     At,
     GitObject,
     PullRequest,
@@ -148,7 +149,7 @@ class GitBackend:
         return {
             "policy": self._file(head, POLICY_FILE),
             "policy_config": self._file(head, CONFIG_FILE),
-            "policy_ref": f"{ref} ({head[:12]})",
+            "policy_ref": f"{ref} ({head[:SHORT_SHA]})",
         }
 
     def on_branch(self, commit: str, branches: Sequence[str]) -> str:

@@ -12,6 +12,7 @@ from registry_action.core.errors import TagNotFound
 from registry_action.core.grammar import RegistryTag
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, facts
+from registry_action.core.policy import PolicyError
 from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.decide.policy import Verdict
 
@@ -22,6 +23,7 @@ class Pushed:
 
     facts: Facts
     verdict: Verdict
+    warning: PolicyError | None = None  # a policy file that cannot be read
 
 
 def describe(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Facts | None:
@@ -40,8 +42,9 @@ def verified(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Pus
     if found is None:
         return None
     snapshot, described = found
-    verdict = judge(backend, policy_of(snapshot), described.view, described.tag, {})
-    return Pushed(described, verdict)
+    read = policy_of(snapshot)
+    verdict = judge(backend, read, described.view, described.tag, {})
+    return Pushed(described, verdict, read.warning)
 
 
 def _read(backend: Backend, tag: RegistryTag, remote_url: str) -> tuple[Snapshot, Facts] | None:

@@ -18,9 +18,10 @@ from registry_action.core.grammar import ModelName
 from registry_action.core.gto_config import config_stages
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, empty_outputs, facts, outputs
+from registry_action.core.policy import PolicyError
 from registry_action.core.repository import Snapshot
 from registry_action.decide import reading
-from registry_action.decide.policy import Status
+from registry_action.decide.policy import Status, Verdict
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Registry:
     # model -> stage -> what the promotion policy says of the assignment that put the holder
     # there (`decide.policy.Status`); empty without a policy file.
     policy: dict[str, dict[str, str]] = field(default_factory=dict)
+    warning: PolicyError | None = None  # a policy file that cannot be read: no marks
 
     @property
     def json(self) -> dict[str, Any]:
@@ -48,16 +50,24 @@ def registry(backend: Backend) -> Registry:
         name: {stage: judge(backend, found, view, tag, asked).status.value for stage, tag in
                view.held_by.items()}
         for name, view in views.items()
-    } if found is not None else {}  # fmt: skip
-    return Registry(views, listed, snapshot.web_url, marks)
+    } if found.policy is not None else {}  # fmt: skip
+    return Registry(views, listed, snapshot.web_url, marks, found.warning)
 
 
-def history(backend: Backend, model: ModelName | None, commit: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class History:
+    events: list[dict[str, Any]]  # as `gto history --json` lists them
+    warning: PolicyError | None = None  # a policy file that cannot be read (it rules none)
+
+
+def history(backend: Backend, model: ModelName | None, commit: str) -> History:
     """`gto history [MODEL]`: one model's tags are enough for one model's history."""
     if model is None:
-        return reading.history_answer(registry(backend).views)
+        whole = registry(backend)
+        return History(reading.history_answer(whole.views), whole.warning)
     snapshot = backend.read(model, commit, stages=True)
-    return reading.history_answer({model.full: ModelView.of(model, snapshot.tags)}, model.full)
+    events = reading.history_answer({model.full: ModelView.of(model, snapshot.tags)}, model.full)
+    return History(events, policy_of(snapshot).warning)
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,13 @@ class Deployable:
     facts: Facts | None  # None: no such version (nothing in that stage)
     stage: str
     stage_previous: str
-    policy: str = ""  # what the promotion policy says of the stage's assignment
+    verdict: Verdict  # the policy's, of the stage's assignment
+    warning: PolicyError | None = None  # a policy file that cannot be read
+
+    @property
+    def policy(self) -> str:
+        """The `policy` output: what the promotion policy says of the stage's assignment."""
+        return self.verdict.status.value
 
     def outputs(self, images: Sequence[str] = ()) -> dict[str, str]:
         """The step's outputs; with no such version, empty but for the model and stage (a
@@ -111,20 +127,18 @@ def deployable(
     assigned = view.held_by.get(stage) if stage else None
     # The stage's assignment as `parse` judges it; a version asked by name breaks no rule.
     verdict = (
-        judge(backend, rules, view, assigned, {}).status
+        judge(backend, rules, view, assigned, {})
         if assigned is not None
-        else Status.NONE
-        if rules is None
-        else Status.OK
+        else Verdict(Status.NONE if rules.policy is None else Status.OK)
     )
     if tag is None:
-        return Deployable(model, None, stage, previous, verdict.value)
+        return Deployable(model, None, stage, previous, verdict, rules.warning)
     there = snapshot_at(backend, model, tag.commit, snapshot)
     annotation = annotation_of(model, there)
     found = facts(view, tag, annotation=annotation, web_url=snapshot.web_url)
     bytes_at = artifact(backend, model, there, annotation, remote_url=remote_url, strict=strict)
     found = replace(found, artifact=bytes_at)
-    return Deployable(model, found, stage, previous, verdict.value)
+    return Deployable(model, found, stage, previous, verdict, rules.warning)
 
 
 def snapshot_at(backend: Backend, model: ModelName, commit: str, snapshot: Snapshot) -> Snapshot:

@@ -12,7 +12,7 @@ from functools import cached_property
 from registry_action.backends.base import Backend
 from registry_action.commands import content
 from registry_action.commands.artifact import artifact, first_files, uses_dvc
-from registry_action.commands.policy import Asked, guard
+from registry_action.commands.policy import Asked, guard, policy_of
 from registry_action.commands.read import annotation_of, snapshot_at
 from registry_action.core.content import ModelChange
 from registry_action.core.dvc_files import Artifact
@@ -20,6 +20,7 @@ from registry_action.core.errors import RaceLost, TagExists
 from registry_action.core.grammar import Event, parse_tag
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, nothing_outputs, outputs
+from registry_action.core.policy import PolicyError
 from registry_action.core.repository import Snapshot, TagInfo
 from registry_action.core.versions import Bump
 from registry_action.decide.changes import if_changed
@@ -54,6 +55,12 @@ class Outcome:
     @cached_property
     def outputs(self) -> dict[str, str]:
         return outputs(self.facts, policy=self.policy.value)
+
+    @cached_property
+    def warning(self) -> PolicyError | None:
+        """A policy file that cannot be read, for a command it does not rule (`guard` has
+        refused an assignment under one)."""
+        return policy_of(self.plan.state.snapshot).warning
 
 
 class NotRegistered(Exception):

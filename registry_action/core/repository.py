@@ -19,6 +19,10 @@ class Unreadable(Enum):
     TOO_LARGE = "too large"
 
 
+# A commit as a person reads it in a notice, a summary or an error: its first 12 hex
+# digits, the same length everywhere.
+SHORT_SHA = 12
+
 # A file at a commit, as a read returns it: its text, unreadable, or None when absent.
 FileText = str | Unreadable | None
 

@@ -15,7 +15,7 @@ from registry_action.core.errors import (
     VersionDeregistered,
 )
 from registry_action.core.outputs import Facts
-from registry_action.core.repository import TreeEntry, blob_id
+from registry_action.core.repository import SHORT_SHA, TreeEntry, blob_id
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ def downloadable(facts: Facts | None, *, name: str, stage: str) -> Source:
     annotation = facts.annotation
     if annotation is None or not annotation.path:
         raise ArtifactError(
-            f"{name} declares no path in its dvc.yaml at {facts.tag.commit[:7]}: nothing to "
-            "download."
+            f"{name} declares no path in its dvc.yaml at {facts.tag.commit[:SHORT_SHA]}: "
+            "nothing to download."
         )
     return Source(annotation.path, facts.tag.commit, facts.artifact)
 

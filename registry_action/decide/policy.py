@@ -10,12 +10,13 @@ assignment, and the answer a backend gave to "which of these branches holds the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from registry_action.core.errors import RegistryError
 from registry_action.core.grammar import Event, parse_tag
 from registry_action.core.model_view import ModelView
-from registry_action.core.policy import POLICY_FILE, Policy, PolicyViolation, StageRule
+from registry_action.core.policy import POLICY_FILE, Policy, PolicyError, PolicyViolation, StageRule
 from registry_action.core.repository import TagInfo
 from registry_action.decide.plan import Plan
 from registry_action.decide.request import Command
@@ -32,13 +33,40 @@ class Status(StrEnum):
     VIOLATED = "violated"
     OVERRIDDEN = "overridden"  # it breaks a rule, and its message records an override
     NONE = "none"  # no policy file at the default branch's head
+    # A policy file that cannot be read: the assignment was not judged, its rules unknown.
+    UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)
 class Verdict:
     status: Status
-    violation: PolicyViolation | None = None  # the broken rule, when one is
+    # The broken rule (a PolicyViolation), or why the tag could not be judged (a PolicyError)
+    violation: RegistryError | None = None
     override: str = ""  # the reason recorded in the tag
+
+
+@dataclass(frozen=True)
+class Found:
+    """The policy a read found at the default branch's head: `policy` (None: no file), or
+    `error` when the file is there and cannot be read."""
+
+    policy: Policy | None = None
+    error: PolicyError | None = None
+
+    @property
+    def warning(self) -> PolicyError | None:
+        """What a command the policy does not rule says of a file it cannot read (it goes
+        on as without a policy: the file only rules assigning a stage)."""
+        if self.error is None:
+            return None
+        return PolicyError(
+            self.error.message,
+            self.error.hint + " Until it is fixed, assign refuses and an assignment cannot "
+            "be verified; this command went on as without a policy.",
+            file=self.error.file,
+            line=self.error.line,
+            values=self.error.values,
+        )
 
 
 def held_stages(view: ModelView, commit: str) -> list[str]:
@@ -62,8 +90,11 @@ class Broken:
     needs: str  # what the version had to do: `hold staging`
     found: str  # what it did instead, in the present: `it holds dev`
     found_then: str  # and in the past, for a tag already made
-    remedy: str  # `Assign staging first`
+    remedy: str  # a hint template: `Assign {policy_stage} first`
     what: str  # the model and its version
+    # The policy file's names the remedy names, filled in after the shell's words: a branch
+    # may be called `{force}` (git allows braces), and must print as it is.
+    values: dict[str, str] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -79,6 +110,7 @@ class Broken:
             self.remedy + ", or {policy_override}.",
             file=POLICY_FILE,
             line=self.rule.line,
+            values=self.values,
         )
 
     def broken_by(self, tag: str) -> PolicyViolation:
@@ -109,7 +141,7 @@ def violation(
         return Broken(
             policy, rule, f"from: [{', '.join(rule.sources)}]",
             f"hold {_one_of(rule.sources)}", f"it holds {now}", f"it held {now}",
-            f"Assign {rule.sources[0]} first", what,
+            "Assign {policy_stage} first", what, {"policy_stage": rule.sources[0]},
         )  # fmt: skip
     if rule.branches is not None and not branch:
         return Broken(
@@ -117,7 +149,8 @@ def violation(
             f"be on {_one_of(rule.branches)}",
             f"no such branch head holds its commit {commit}",
             f"no such branch head holds its commit {commit} now",
-            f"Merge the commit to {rule.branches[0]} (and register the version there)", what,
+            "Merge the commit to {policy_branch} (and register the version there)", what,
+            {"policy_branch": rule.branches[0]},
         )  # fmt: skip
     return None
 
@@ -176,6 +209,25 @@ def before(view: ModelView, tag: TagInfo) -> ModelView:
         return theirs.counter < counter
 
     return ModelView.of(view.model, [t for t in view.tags if older(t)])
+
+
+def unverifiable(error: PolicyError, tag: TagInfo) -> Verdict:
+    """An assignment `tag` judged by a policy file that cannot be read: not judged, and a
+    deploy job must not take it as kept (fail closed); any other event breaks no rule of any
+    policy, as without one."""
+    parsed = parse_tag(tag.name)
+    if parsed is None or parsed.event is not Event.ASSIGNMENT:
+        return Verdict(Status.NONE)
+    return Verdict(
+        Status.UNREADABLE,
+        PolicyError(
+            f"{tag.name} cannot be verified against the promotion policy: {error.message}",
+            error.hint + " Fix the file on the default branch, or {verify_policy} to only warn.",
+            file=error.file,
+            line=error.line,
+            values=error.values,
+        ),
+    )
 
 
 def verify(policy: Policy | None, view: ModelView, tag: TagInfo, branch: str | None) -> Verdict:

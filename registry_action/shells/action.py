@@ -22,9 +22,9 @@ from registry_action.core.errors import BackendError, InvalidInput, RegistryErro
 from registry_action.core.grammar import ModelName, ref_tag
 from registry_action.core.images import parse_images
 from registry_action.core.outputs import changes_outputs, empty_outputs, outputs
-from registry_action.core.repository import BOT, Tagger, utc_iso
+from registry_action.core.repository import BOT, SHORT_SHA, Tagger, utc_iso
 from registry_action.decide import reading
-from registry_action.decide.policy import Status
+from registry_action.decide.policy import Status, Verdict
 from registry_action.decide.request import Command, Request, check_commit
 from registry_action.shells import messages as wording
 from registry_action.shells import spellings
@@ -175,7 +175,7 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             notice += wording.labelled(result.labelled)
         if result.registration is not None:
             notice += wording.registered_first(result.registration.facts, dry_run=dry_run)
-        report = Report(out, notice, wording.summary(facts, out, state))
+        report = Report(out, notice, wording.summary(facts, out, state), warning=result.warning)
         if workflow and result.created:
             ref = inputs.get("dispatch-ref") or result.plan.state.snapshot.default_branch
             fields = {"model": out["name"], "version": out["version"], "tag": out["tag"]}
@@ -228,12 +228,31 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     out = outputs(facts, images=images, policy=verdict.status.value)
     summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
     report = Report(out, wording.parsed(facts) + wording.policy_note(verdict), summary)
-    if verdict.status is Status.VIOLATED:
-        # A deploy job must not ship a hand-made tag that skipped the policy's gates.
+    return _verified(report, verdict, verify, pushed.warning)
+
+
+UNJUDGED = (Status.UNREADABLE,)  # a policy file that cannot be read judged nothing
+
+
+def _verified(
+    report: Report,
+    verdict: Verdict,
+    verify: bool,
+    warning: RegistryError | None,
+    fails: tuple[Status, ...] = (Status.VIOLATED, *UNJUDGED),
+) -> Report:
+    """The report failing (`verify`) or warning for an assignment that broke the policy, or
+    that a policy file that cannot be read could not judge (`fails`); else warning of such a
+    file, when there is one."""
+    if verdict.status in fails:
+        # A deploy job must not ship a hand-made tag that skipped the policy's gates, nor one
+        # whose gates are unknown.
         if verify:
             report.failure = verdict.violation
         else:
             report.warning = verdict.violation
+    else:
+        report.warning = warning
     return report
 
 
@@ -248,7 +267,8 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
         rows = found.json
         events = reading.history_answer(found.views)
         summary = wording.registry_summary(rows, found.stages, events, found.web_url, found.policy)
-        return Report({"registry": reading.gto_json(rows)}, f"{len(rows)} models.", summary)
+        registry = {"registry": reading.gto_json(rows)}
+        return Report(registry, f"{len(rows)} models.", summary, warning=found.warning)
     model, stage, version = reading.pick(
         name, stage=inputs.get("stage"), version=inputs.get("version")
     )
@@ -259,11 +279,14 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
         backend, model, commit, stage=stage, version=version, remote_url=remote_url
     )
     out = chosen.outputs(images)
-    notice = wording.shown(model.full, out)
-    if chosen.facts is None:
-        return Report(out, notice)
-    state = f"Show in stage {stage}" if stage else "Show"
-    return Report(out, notice, wording.summary(chosen.facts, out, state))
+    report = Report(out, wording.shown(model.full, out))
+    if chosen.facts is not None:
+        state = f"Show in stage {stage}" if stage else "Show"
+        report.summary = wording.summary(chosen.facts, out, state)
+    # A stage's holder is what a deploy job ships: an assignment a policy file that cannot be
+    # read could not judge fails as in `parse`; a `violated` one is said in `policy` only.
+    verify = inputs.flag("verify-policy")
+    return _verified(report, chosen.verdict, verify, chosen.warning, fails=UNJUDGED)
 
 
 def _download(inputs: Inputs, env: Mapping[str, str]) -> Report:
@@ -287,7 +310,7 @@ def _download(inputs: Inputs, env: Mapping[str, str]) -> Report:
     notice = f"Downloaded {out['name']} {out['version']} to {done.path} ({done.bytes} bytes)."
     facts = done.chosen.facts
     summary = wording.summary(facts, out, "Downloaded") if facts else ""
-    return Report(out, notice, summary)
+    return Report(out, notice, summary, warning=done.chosen.warning)
 
 
 def _read_at(inputs: Inputs, env: Mapping[str, str]) -> str:
@@ -300,9 +323,11 @@ def _history(inputs: Inputs, env: Mapping[str, str]) -> Report:
     name, backend = inputs.get("model"), _backend(inputs, env)
     model = ModelName.parse(name) if name else None
     commit = _read_at(inputs, env)
-    events = read.history(backend, model, commit)
+    found = read.history(backend, model, commit)
+    events = found.events
     summary = wording.history_summary(events, name)
-    return Report({"history": reading.gto_json(events)}, f"{len(events)} events.", summary)
+    out = {"history": reading.gto_json(events)}
+    return Report(out, f"{len(events)} events.", summary, warning=found.warning)
 
 
 def _changes(inputs: Inputs, env: Mapping[str, str]) -> Report:
@@ -311,7 +336,9 @@ def _changes(inputs: Inputs, env: Mapping[str, str]) -> Report:
     found = changes(_backend(inputs, env), _read_at(inputs, env))
     names = found.changed
     listed = f": {', '.join(names)}" if names else ""
-    notice = f"{len(names)} of {len(found.models)} models changed at {found.commit[:12]}{listed}."
+    notice = (
+        f"{len(names)} of {len(found.models)} models changed at {found.commit[:SHORT_SHA]}{listed}."
+    )
     summary = wording.changes_summary(found.rows, found.commit, found.web_url)
     return Report(changes_outputs(found.models), notice, summary)
 
@@ -340,7 +367,7 @@ def _refuse(
     title, message = title or err.title, _redact(err.render(spellings.ACTION), token)
     gha.error(message, title=title, file=err.file or None, line=err.line)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
-        gha.append_job_summary(wording.refusal(title, message, note))
+        gha.append_job_summary(wording.refusal_summary(title, message, note))
 
 
 def main() -> int:

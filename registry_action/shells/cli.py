@@ -28,7 +28,7 @@ from registry_action.core.images import parse_images
 from registry_action.core.outputs import Facts, changes_outputs, outputs, typed
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
-from registry_action.decide.policy import Status
+from registry_action.decide.policy import Status, Verdict
 from registry_action.decide.request import STAGED, Command, Request, check_commit
 from registry_action.shells import demo, spellings, step_outputs
 from registry_action.shells import messages as wording
@@ -57,12 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "parse", help="what a registry tag records", description="What a registry tag records."
     )
     parse.add_argument("tag", help="a tag name, e.g. churn@v1.2.0 or churn#prod#3")
-    parse.add_argument(
-        "--no-verify-policy",
-        dest="verify_policy",
-        action="store_false",
-        help="only warn (exit 0) when the assignment broke the promotion policy",
-    )
+    _no_verify_policy(parse, "when the assignment broke the promotion policy, or ")
     _where(parse)
     _images(parse)
     show = _reader(
@@ -75,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     which = show.add_mutually_exclusive_group()
     which.add_argument("--stage", default="", help="the version this stage holds now")
     which.add_argument("--version", default="", help="this version (or latest)")
+    _no_verify_policy(show, "with --stage, ")
     _images(show)
     _download_command(commands)
     _reader(
@@ -95,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
         "--dir", type=Path, help="a new or empty folder for it (default: a fresh temp folder)"
     )
     return parser
+
+
+def _no_verify_policy(sub: argparse.ArgumentParser, when: str) -> None:
+    sub.add_argument(
+        "--no-verify-policy",
+        dest="verify_policy",
+        action="store_false",
+        help=f"only warn (exit 0) {when}when the promotion policy file cannot be read to "
+        "judge the assignment",
+    )
 
 
 def _changes_command(commands: Any) -> None:
@@ -339,6 +345,7 @@ def _write(args: argparse.Namespace, backend: Backend, tagger: Tagger) -> int:
             else:
                 notice += wording.labelled(step.labelled)
             print(notice)
+    _warn(outcome.warning)
     tags = [o.tag.name for o in made if not args.dry_run and not o.plan.unchanged]
     if args.push and clone is not None:
         return _push(args, clone, tags)
@@ -376,13 +383,35 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
     values = outputs(facts, images=images, policy=verdict.status.value)
     if not _show(args, values):
         print(wording.parsed(facts, short=True) + wording.policy_note(verdict))
-    if verdict.status is Status.VIOLATED and verdict.violation is not None:
+    return _verified(verdict, args.verify_policy, pushed.warning)
+
+
+UNJUDGED = (Status.UNREADABLE,)  # a policy file that cannot be read judged nothing
+
+
+def _verified(
+    verdict: Verdict,
+    verify: bool,
+    warning: RegistryError | None,
+    fails: tuple[Status, ...] = (Status.VIOLATED, *UNJUDGED),
+) -> int:
+    """Exit 1 (`verify`) or warn for an assignment that broke the policy, or that a policy
+    file that cannot be read could not judge (`fails`); else warn of such a file."""
+    if verdict.status in fails and verdict.violation is not None:
         broken = verdict.violation
-        # A deploy script must not ship a hand-made tag that skipped the policy's gates.
-        level = "error" if args.verify_policy else "warning"
+        # A deploy script must not ship a hand-made tag that skipped the policy's gates, nor
+        # one whose gates are unknown.
+        level = "error" if verify else "warning"
         print(f"{level}: {broken.title}: {broken.render(spellings.CLI)}", file=sys.stderr)
-        return 1 if args.verify_policy else 0
+        return 1 if verify else 0
+    _warn(warning)
     return 0
+
+
+def _warn(warning: RegistryError | None) -> None:
+    """One line on stderr: what goes wrong but does not stop the command."""
+    if warning is not None:
+        print(f"warning: {warning.title}: {warning.render(spellings.CLI)}", file=sys.stderr)
 
 
 def _show_command(args: argparse.Namespace, backend: Backend) -> int:
@@ -398,6 +427,7 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
             print(wording.text_table(table) if rows else wording.NOTHING)
             if marked:
                 print(wording.POLICY_LEGEND)
+        _warn(found.warning)
         return 0
     model, stage, version = reading.pick(args.model, stage=args.stage, version=args.version)
     images = parse_images(args.images, model)
@@ -406,7 +436,8 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
     if not _show(args, values):
         mark = " Policy: violated." if values["policy"] == "violated" else ""
         print(wording.shown(model.full, values, short=True) + mark)
-    return 0
+    # The stage's holder, as `parse` verifies it; `violated` is said, not refused.
+    return _verified(chosen.verdict, args.verify_policy, chosen.warning, fails=UNJUDGED)
 
 
 def _download(args: argparse.Namespace, backend: Backend) -> int:
@@ -429,6 +460,7 @@ def _download(args: argparse.Namespace, backend: Backend) -> int:
         print(
             f"Downloaded {values['name']} {values['version']} to {done.path} ({done.bytes} bytes)."
         )
+    _warn(done.chosen.warning)
     return 0
 
 
@@ -450,11 +482,13 @@ def _changes(args: argparse.Namespace, backend: Backend) -> int:
 def _history_command(args: argparse.Namespace, backend: Backend) -> int:
 
     model = ModelName.parse(args.model) if args.model else None
-    events = read.history(backend, model, "HEAD")
+    found = read.history(backend, model, "HEAD")
+    events = found.events
     if args.json:
         print(reading.gto_json(events))  # exactly gto history --json
     else:
         print(wording.text_table(wording.history_table(events)) if events else wording.NOTHING)
+    _warn(found.warning)
     return 0
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from registry_action.core.grammar import Event, ModelName, format_tag
 from registry_action.core.outputs import Facts, release_url
+from registry_action.core.repository import SHORT_SHA
 from registry_action.decide.labels import Labelled
 from registry_action.decide.policy import Status, Verdict
 
 HISTORY_ROWS = 20
-SHORT_SHA = 12  # a commit as a person reads it in a notice or a summary
 GTO_SHA = 7  # as gto's tables show a commit
 
 # Per command: the summary's state when the tag was written and when it was there already,
@@ -155,7 +155,7 @@ def not_registered(model: str, notice: str) -> str:
     return f"### Registered nothing: {_code(model)}\n\n{_md(notice)}\n"
 
 
-def refusal(title: str, message: str, note: str) -> str:
+def refusal_summary(title: str, message: str, note: str) -> str:
     """The job summary of a refusal: the message holds user values, so it is text only."""
     text = "\n".join(_md(line) for line in message.splitlines())
     return f"### {title}\n\n{text}\n\n{note}\n"

@@ -411,8 +411,8 @@ def test_harness_matches_runner_contract(docker_ready: None, tmp_path: Path) -> 
 @pytest.fixture
 def s3_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
     """A repository DVC made and pushed to moto's S3 server on 127.0.0.1 (the storage lane's
-    servers: tests/storage/servers.py), its default remote that server (`endpointurl`)."""
-    from tests.storage.servers import AWS, S3Server, make_dvc_repo
+    servers: harness/storage.py), its default remote that server (`endpointurl`)."""
+    from harness.storage import AWS, S3Server, make_dvc_repo
 
     server = S3Server.start()
     try:
@@ -429,7 +429,7 @@ def test_downloads_from_s3(action_image: str, s3_repo: tuple[Any, Any], tmp_path
     bytes from the S3 server with the AWS_* an OIDC step would leave: the workspace then
     holds what DVC checked out, and no stream holds a credential."""
     from harness.standin.server import StandIn
-    from tests.storage.servers import AWS, SECRETS
+    from harness.storage import AWS, SECRETS
     from tests.storage.test_download import same_tree
 
     server, repo = s3_repo

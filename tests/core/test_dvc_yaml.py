@@ -300,7 +300,12 @@ YAML_TOKENS = st.sampled_from(
 )
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 500 under hypothesis's default of 100; the profile's share of it in `make test-fast`.
+@settings(
+    max_examples=settings.default.max_examples * 5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(YAML_TOKENS, max_size=40).map("".join) | st.text(max_size=200))
 @example(billion_laughs())
 @example("artifacts:\n  churn:\n    labels: [a, b]\n")

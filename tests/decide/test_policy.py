@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from registry_action.core.grammar import Event, ModelName, format_tag
 from registry_action.core.model_view import ModelView
-from registry_action.core.policy import PolicyViolation, parse_policy
+from registry_action.core.policy import PolicyError, PolicyViolation, parse_policy
 from registry_action.core.repository import Snapshot, Tagger, TagInfo
 from registry_action.decide import policy
 from registry_action.decide.dispatch import decide
@@ -81,7 +81,8 @@ def build(steps: list[tuple[str, int, str]]) -> tuple[History, list[tuple[str, i
     return history, events
 
 
-@settings(max_examples=150, deadline=None)
+# 150 under hypothesis's default of 100; the profile's share of it in `make test-fast`.
+@settings(max_examples=settings.default.max_examples * 3 // 2, deadline=None)
 @given(
     histories,
     st.integers(1, 3),
@@ -130,7 +131,18 @@ def test_branches_need_a_branch_that_holds_the_commit() -> None:
     assert broken is not None
     refusal = broken.refusal()
     assert "branches: [main, release]" in refusal.message and refusal.line == 2
-    assert "Merge the commit to main" in refusal.hint
+    assert "Merge the commit to main" in refusal.render()
+
+
+def test_a_branch_name_prints_as_the_policy_file_spells_it() -> None:
+    """Git allows braces in a branch name: the remedy's template is worded by the shell first,
+    so a branch `{force}` is not read as the shell's word for force."""
+    history, _ = build([])
+    rules = parse_policy("stages:\n  prod: {branches: ['{force}']}\n")
+    broken = policy.violation(rules, "prod", ModelView.of(CHURN, history.tags), commit_of(1), "")
+    assert broken is not None
+    said = broken.refusal().render({"force": "set force: true"})  # as the action words it
+    assert "Merge the commit to {force} (and" in said and "force: true" not in said
 
 
 def test_within_one_second_the_counter_orders_the_tags() -> None:
@@ -177,10 +189,31 @@ def test_assign_is_refused_force_or_not_and_an_override_lets_it_in() -> None:
             policy.enforce(plan_for(history.tags, force=force), rules, None)
         assert caught.value.file == ".github/registry-policy.yml" and caught.value.line == 2
         assert "from: [staging]" in caught.value.message and "main (abc)" in caught.value.message
-        assert "Assign staging first" in caught.value.hint
+        assert "Assign staging first" in caught.value.render()
     let_in = policy.enforce(plan_for(history.tags, override="incident 7"), rules, None)
     assert let_in.message.splitlines()[-1] == "Policy-Override: incident 7"
     assert let_in.message.startswith("Assigning stage prod to artifact churn version v0.0.1")
     history.add(Event.ASSIGNMENT, 1, "staging")
     kept = policy.enforce(plan_for(history.tags, override="not needed"), rules, None)
     assert "Policy-Override" not in kept.message  # nothing overridden, nothing recorded
+
+
+def test_a_policy_that_cannot_be_read_judges_no_assignment() -> None:
+    """Its rules are unknown: an assignment is `unreadable` (neither kept nor broken), on the
+    file's line; any other event breaks no rule of any policy; the warning a command the
+    policy does not rule gives names the same file and line."""
+    with pytest.raises(PolicyError) as caught:
+        parse_policy("stages:\n  prod:\n    form: [staging]\n")
+    history = History()
+    registered = history.add(Event.REGISTRATION, 1)
+    assigned = history.add(Event.ASSIGNMENT, 1, "prod")
+    assert policy.unverifiable(caught.value, registered) == policy.Verdict(policy.Status.NONE)
+    verdict = policy.unverifiable(caught.value, assigned)
+    assert verdict.status is policy.Status.UNREADABLE and verdict.violation is not None
+    assert (verdict.violation.file, verdict.violation.line) == (".github/registry-policy.yml", 3)
+    assert verdict.violation.message.startswith(f"{assigned.name} cannot be verified")
+    assert "{verify_policy}" in verdict.violation.hint
+    warning = policy.Found(error=caught.value).warning
+    assert warning is not None and (warning.file, warning.line) == (verdict.violation.file, 3)
+    assert "unknown key 'form'" in warning.message
+    assert policy.Found().warning is None

@@ -100,7 +100,7 @@ class Step:
         if self.stage:
             kw["stage"] = self.stage
         # With a committer date set, scmrepo's pygit2 backend declines to tag and dulwich
-        # (the patched clock) writes it, as in tests/test_lifecycle_gto.py.
+        # (the patched clock) writes it, as in tests/referee/test_lifecycle_gto.py.
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("GIT_COMMITTER_DATE", "0 +0000")
             getattr(gto.api, self.command)(str(repo), "churn", **kw)

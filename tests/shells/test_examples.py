@@ -26,8 +26,8 @@ EXAMPLES_DIR = ROOT / "examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yml"))
 NAMES = [p.name for p in EXAMPLES]
 
-# What the action sends with `dispatch-workflow`: registry_action/action.py builds these
-# inputs inline in `_register` (no exported constant), so they are written out here, and
+# What the action sends with `dispatch-workflow`: registry_action/shells/action.py builds these
+# inputs inline in `_write` (no exported constant), so they are written out here, and
 # test_the_action_sends_exactly_these_inputs checks them against a real dispatch.
 DISPATCH_INPUTS = {"model", "version", "tag", "commit"}
 

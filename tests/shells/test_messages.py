@@ -168,7 +168,7 @@ def test_the_summary_of_a_long_history_stops_at_its_row_limit() -> None:
 
 
 def test_a_refusal_summary_escapes_the_message() -> None:
-    assert messages.refusal("Bad input", "a <b> & c", "See the docs.") == (
+    assert messages.refusal_summary("Bad input", "a <b> & c", "See the docs.") == (
         "### Bad input\n\na &lt;b&gt; &amp; c\n\nSee the docs.\n"
     )
 

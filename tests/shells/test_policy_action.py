@@ -171,3 +171,101 @@ def test_a_feature_branch_cannot_loosen_main_nor_enter_a_main_only_stage(
     parsed = ok(run_action, command="parse", ref=f"refs/tags/{made.outputs['tag']}")
     assert parsed.outputs["policy"] == "ok"
     gto_reads(policed)
+
+
+@pytest.mark.parametrize(
+    ("files", "line", "words"),
+    [
+        ({".github/registry-policy.yml": "stages:\n  prod:\n    form: [staging]\n"}, "3",
+         "unknown key 'form'"),
+        ({".gto": "stages: [dev, prod]\n",
+          ".github/registry-policy.yml": "stages:\n  prod: {from: [staging]}\n"}, "2",
+         "'staging', which .gto does not allow"),
+    ],
+)  # fmt: skip
+def test_an_unreadable_policy_refuses_the_assignment_unsent(
+    run_action: RunAction, standin: Any, git_repo: Path, files: dict[str, str], line: str,
+    words: str,
+) -> None:  # fmt: skip
+    """A policy the action cannot read is not taken as no policy: its rules are unknown, so
+    the assignment is refused, on the file's line, before anything is written."""
+    ok(run_action, model="churn", version="v1.0.0")
+    commit(git_repo, files, "A policy with a mistake")
+    standin.reset_log()
+    result = run_action(command="assign", model="churn", version="v1.0.0", stage="prod")
+    assert result.code == 1, result.stdout
+    (error,) = result.errors()
+    assert error.prop("title") == "Invalid registry policy"
+    assert (error.prop("file"), error.prop("line")) == (".github/registry-policy.yml", line)
+    assert words in error.message, error.message
+    assert standin.writes == []
+    assert run_git(git_repo, "tag", "-l", "churn#*") == ""
+
+
+BROKEN = [
+    ("stages:\n  prod: {from: [staging]\n", "3", "is not valid YAML"),  # bad YAML
+    ("stages:\n  prod:\n    form: [staging]\n", "3", "unknown key 'form'"),
+    ("stages:\n  prod: [staging]\n", "2", "is not a mapping"),  # a bad shape
+]
+
+
+def warned_once(result: Run, line: str, words: str) -> None:
+    """Exit 0, no error, and one `::warning` on the policy file's line saying what is wrong."""
+    assert result.code == 0, result.stdout
+    (warning,) = [c for c in result.commands if c.command in ("warning", "error")]
+    assert warning.command == "warning"
+    assert warning.prop("title") == "Invalid registry policy"
+    assert (warning.prop("file"), warning.prop("line")) == (".github/registry-policy.yml", line)
+    assert words in warning.message, warning.message
+
+
+@pytest.mark.parametrize(("text", "line", "words"), BROKEN)
+def test_an_unreadable_policy_fails_only_what_it_governs(
+    run_action: RunAction, standin: Any, git_repo: Path, text: str, line: str, words: str
+) -> None:
+    """The policy rules assigning a stage: a file that cannot be read refuses `assign` and
+    cannot verify an assignment (`parse`, `show MODEL --stage`); every other command runs
+    as without a policy, with one warning naming the file, the line and the mistake."""
+    first = ok(run_action, model="churn", version="v1.0.0").outputs["commit"]
+    dev = ok(run_action, command="assign", model="churn", version="v1.0.0", stage="dev")
+    registered = ok(run_action, model="churn", version="v1.0.0", commit=first).outputs
+    commit(git_repo, {".github/registry-policy.yml": text}, "A policy with a mistake")
+    # Not governed: as without a policy, and a warning.
+    again = run_action(model="churn", version="v1.0.0", commit=first)  # a re-run
+    warned_once(again, line, words)
+    assert again.outputs == registered
+    made = run_action(model="churn", version="v1.1.0")
+    warned_once(made, line, words)
+    assert made.outputs["policy"] == "none" and made.outputs["created"] == "true"
+    for with_ in ({"command": "show"}, {"command": "history"},
+                  {"command": "history", "model": "churn"}, {"command": "show", "model": "churn"},
+                  {"command": "parse", "ref": "refs/tags/churn@v1.1.0"}):  # fmt: skip
+        warned_once(run_action(**with_), line, words)
+    # Governed: assign refuses, unsent.
+    standin.reset_log()
+    result = run_action(command="assign", model="churn", version="v1.0.0", stage="staging")
+    assert result.code == 1 and standin.writes == []
+    (error,) = result.errors()
+    assert (error.prop("file"), error.prop("line")) == (".github/registry-policy.yml", line)
+    # Verifying an assignment: the rules are unknown, so it fails unless told only to warn.
+    pushed = f"refs/tags/{dev.outputs['tag']}"
+    for with_ in ({"command": "parse", "ref": pushed},
+                  {"command": "show", "model": "churn", "stage": "dev"}):  # fmt: skip
+        failed = run_action(**with_)
+        assert failed.code == 1, failed.stdout
+        (error,) = failed.errors()
+        assert error.prop("title") == "Invalid registry policy"
+        assert (error.prop("file"), error.prop("line")) == (".github/registry-policy.yml", line)
+        assert words in error.message and "set verify-policy: false" in error.message
+        assert failed.outputs["policy"] == "unreadable"  # not judged: neither ok nor violated
+        only = run_action(**with_, verify_policy="false")
+        warned_once(only, line, words)
+        assert only.outputs["policy"] == "unreadable"
+    # The lifecycle commands the policy does not rule go through, each with the warning.
+    for command in ("unassign", "deregister"):
+        done = run_action(command=command, model="churn", version="v1.0.0",
+                          stage="dev" if command == "unassign" else "")  # fmt: skip
+        warned_once(done, line, words)
+        assert done.outputs["created"] == "true"
+    warned_once(run_action(command="deprecate", model="churn"), line, words)
+    gto_reads(git_repo)

@@ -85,6 +85,11 @@ def test_an_override_gto_reads(clone: Path, capsys: pytest.CaptureFixture[str]) 
     assert gto_json(clone, "show")["churn"]["stage"]["prod"] == "v0.0.1"
     (event,) = [e for e in gto_json(clone, "history", "churn") if e["stage"] == "prod"]
     assert event["message"].splitlines()[-1] == "Policy-Override: board demo"
+    # Our own history says who overrode what, and why, as gto's does.
+    code, listed, _ = cli(capsys, "history", "churn", *repo, "--json")
+    (ours,) = [e for e in json.loads(listed) if e["stage"] == "prod"]
+    assert code == 0 and ours["message"].splitlines()[-1] == "Policy-Override: board demo"
+    assert (ours["author"], ours["author_email"]) == ("Clone User", "clone@example.com")
     code, out, _ = cli(capsys, "parse", json.loads(out)["tag"], *repo, "--json")
     assert code == 0 and json.loads(out)["policy"] == "overridden"
     # gto's own assignment, made by hand, skips the policy: parse says so.
@@ -113,3 +118,45 @@ def test_show_marks_an_assignment_that_broke_the_policy(
     assert set(gto_json(clone, "show")["churn"]) == {"version", "stage", "registered", "active"}
     code, out, _ = cli(capsys, "show", *repo, "--json")
     assert json.loads(out) == gto_json(clone, "show")
+
+
+def test_an_unreadable_policy_fails_only_what_it_governs(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A policy file origin's main cannot be read from: assign and the verification of an
+    assignment fail on its line; every other command runs and warns on stderr, once."""
+    repo = ("--repo", str(clone))
+    cli(capsys, "register", "churn", *repo)
+    cli(capsys, "assign", "churn", "--stage", "dev", *repo)
+    (dev,) = git(clone, "tag", "-l", "churn#dev#*").splitlines()
+    origin = clone.parent / "origin"
+    (origin / ".github/registry-policy.yml").write_text("stages:\n  prod:\n    form: [dev]\n")
+    git(origin, "-c", "user.name=O", "-c", "user.email=o@e", "commit", "-qam", "a mistake")
+    git(clone, "fetch", "-q", "origin")
+
+    def warns(*argv: str) -> str:
+        code, out, err = cli(capsys, *argv, *repo)
+        assert code == 0, err
+        assert err.startswith("warning: Invalid registry policy: ") and err.count("\n") == 1
+        assert "registry-policy.yml: unknown key 'form' in stage 'prod'. (line 3)" in err
+        return out
+
+    git(clone, "commit", "-q", "--allow-empty", "-m", "next")
+    assert json.loads(warns("register", "churn", "--json"))["policy"] == "none"
+    warns("show")
+    warns("history")
+    warns("history", "churn")
+    warns("show", "churn")
+    warns("parse", "churn@v0.0.2")  # a registration breaks no rule of any policy
+    code, _, err = cli(capsys, "assign", "churn", "--stage", "staging", *repo)
+    assert code == 1 and err.startswith("error: Invalid registry policy") and "(line 3)" in err
+    assert git(clone, "tag", "-l", "churn#staging#*") == ""
+    for argv in (("parse", dev), ("show", "churn", "--stage", "dev")):
+        code, _, err = cli(capsys, *argv, *repo, "--json")
+        assert code == 1 and err.startswith("error: Invalid registry policy"), err
+        assert f"{dev} cannot be verified" in err and "pass --no-verify-policy" in err
+        assert json.loads(warns(*argv, "--no-verify-policy", "--json"))["policy"] == "unreadable"
+    warns("unassign", "churn", "--stage", "dev", "--version", "v0.0.1")
+    warns("deregister", "churn", "--version", "v0.0.2")
+    warns("deprecate", "churn")
+    gto_json(clone, "history", "churn")  # gto reads every tag written

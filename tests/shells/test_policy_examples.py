@@ -3,6 +3,7 @@ token, the deploy examples check the `policy` output."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -31,3 +32,14 @@ def test_the_deploy_examples_check_policy() -> None:
         assert "outputs.policy" in (EXAMPLES / name).read_text(), name
     production = load("deploy-on-tag.yml")["jobs"]["production"]
     assert "needs.parse.outputs.policy != 'violated'" in production["if"]
+
+
+def test_the_deploy_examples_use_the_environment_governance_sets_up() -> None:
+    """docs/governance.md creates one environment for production deploys, its reviewers and
+    tag policy; a copied example that names another would run ungated."""
+    governance = (EXAMPLES.parent / "docs" / "governance.md").read_text()
+    (named,) = set(re.findall(r"New environment `([^`]+)`", governance))
+    assert load("deploy-on-tag.yml")["jobs"]["production"]["environment"] == named
+    assert load("promote-on-stage.yml")["jobs"]["promote"]["environment"] == named
+    # redeploy-stage.yml deploys to the environment named as the stage, prod by default.
+    assert f"|| '{named}'" in load("redeploy-stage.yml")["jobs"]["redeploy"]["environment"]

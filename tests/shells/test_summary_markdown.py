@@ -25,7 +25,8 @@ def only_text(page: str) -> str:
 
 
 def test_a_refusal_shows_the_message_as_text() -> None:
-    page = rendered(messages.refusal("Invalid model name", f"Model name {HOSTILE!r}.", "Nothing."))
+    summary = messages.refusal_summary("Invalid model name", f"Model name {HOSTILE!r}.", "Nothing.")
+    page = rendered(summary)
     for element in ("<a ", "<strong", "<em", "<img", "<code", "<table", "<h1"):
         assert element not in page, element
     assert f"Model name {HOSTILE!r}." in only_text(page)

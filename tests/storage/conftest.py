@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.servers import AWS, DvcRepo, HttpRemote, S3Server, make_dvc_repo
+from harness.storage import AWS, DvcRepo, HttpRemote, S3Server, make_dvc_repo
 
 
 @pytest.fixture(scope="session")

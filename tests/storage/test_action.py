@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.storage.servers import SECRETS, DvcRepo
+from harness.storage import SECRETS, DvcRepo
 
 
 @pytest.fixture

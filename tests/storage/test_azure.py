@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from registry_action.core.dvc_files import Remote
-from registry_action.storage.objects import StorageError, azure_config
-from tests.storage.servers import (
+from harness.storage import (
     AZURE_ACCOUNT,
     AZURE_KEY,
     AZURITE,
@@ -29,6 +27,8 @@ from tests.storage.servers import (
     DvcRepo,
     run,
 )
+from registry_action.core.dvc_files import Remote
+from registry_action.storage.objects import StorageError, azure_config
 from tests.storage.test_download import download, nothing_at, same_tree
 
 CONTAINER = "models"

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from harness.standin.gitrepo import GIT_ENV, run_git
+from harness.storage import DVC, run
 from registry_action.shells.cli import main
 from tests.helpers import RunAction, gto_json
-from tests.storage.servers import DVC, run
 
 TAGGER = ("--tagger-name", "Test", "--tagger-email", "test@example.com")
 DECLARED = """\

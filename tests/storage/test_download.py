@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.storage import SECRETS, DvcRepo, HttpRemote, run
 from registry_action.shells.cli import main
 from tests.helpers import nothing_at, same_tree
-from tests.storage.servers import SECRETS, DvcRepo, HttpRemote, run
 
 
 def download(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, str], str]:

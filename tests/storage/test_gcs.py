@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.servers import DVC, SECRETS, DvcRepo, FakeGcs, run
+from harness.storage import DVC, SECRETS, DvcRepo, FakeGcs, run
 from tests.storage.test_download import download, nothing_at, same_tree
 
 BUCKET = "models"

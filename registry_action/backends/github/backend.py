@@ -19,6 +19,7 @@ from registry_action.core.errors import BackendError, TagExists, TreeTruncated
 from registry_action.core.grammar import ModelName, quote_tag, stage_prefix, tag_prefix
 from registry_action.core.gto_config import CONFIG_FILE
 from registry_action.core.repository import (
+    SHORT_SHA,
     At,
     FileText,
     GitObject,
@@ -251,7 +252,7 @@ class GitHubBackend:
             # docs.github.com/rest/git/trees: "If truncated is true in the response then the
             # number of items in the tree array exceeded our maximum limit."
             raise TreeTruncated(
-                f"GitHub cut the file listing of {self.repository} at {commit[:12]} short "
+                f"GitHub cut the file listing of {self.repository} at {commit[:SHORT_SHA]} short "
                 f"(truncated after {len(answer['tree'])} entries): it is too large to list "
                 "in one request.",
                 "Read it from a local clone instead: the command line on a checkout, without "
@@ -477,7 +478,7 @@ def _policy(default: dict[str, Any]) -> dict[str, Any]:
     return {
         "policy": _text(policy),
         "policy_config": _text(config),
-        "policy_ref": f"{default.get('name', '')} ({head['oid'][:12]})",
+        "policy_ref": f"{default.get('name', '')} ({head['oid'][:SHORT_SHA]})",
     }
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from harness.standin.gitrepo import GIT_ENV
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DVC = str(BIN / "dvc")
 BUCKET = "models"
