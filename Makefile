@@ -41,7 +41,7 @@ $(AZURITE): tests/storage/azurite/package.json tests/storage/azurite/package-loc
 
 ## test: the whole suite, every lane (container tests skip without dockerd)
 test: $(STAMP) $(AZURITE)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PARALLEL)
 
 ## test-fast: the pure core lane (`-m core`: no stand-in, repository, gto or subprocess), seconds
 # Where core tests live (tests/conftest.py's FOLDER_LANES): `pytest -m core` alone finds the
@@ -50,10 +50,15 @@ CORE_PATHS := tests/core tests/decide tests/commands tests/backends tests/shells
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m core --hypothesis-profile fast $(CORE_PATHS)
 
+# The whole suite on every core, a file a worker (its module fixtures made once); the
+# reliability figures are gathered from the workers (tests/reliability/figures.py).
+# `make test PARALLEL=` runs it in one process.
+PARALLEL ?= -n auto --dist loadfile
+
 # ci-test: the whole suite once, the reliability scenarios' figures written as they run
 RELIABILITY_FIGURES ?= .reliability-figures.md
 ci-test: $(STAMP) $(AZURITE)
-	RELIABILITY_FIGURES=$(RELIABILITY_FIGURES) $(BIN)/pytest -q
+	RELIABILITY_FIGURES=$(RELIABILITY_FIGURES) $(BIN)/pytest -q $(PARALLEL)
 
 ## lint: ruff, mypy, the layer contracts, the action metadata schema and hadolint
 lint: $(STAMP)

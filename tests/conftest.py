@@ -22,6 +22,7 @@ import pytest
 from hypothesis import settings
 
 from harness.inprocess import Run, step_runner
+from tests.reliability import figures
 
 # `make test-fast` is the edit-and-run loop: fewer examples a property there
 # (`--hypothesis-profile fast`); `make test` and CI keep hypothesis's default of 100.
@@ -105,3 +106,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "core tests run on values alone; mark these `standin` (or move them):\n"
             + "\n".join(misplaced)
         )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The reliability figures: a worker hands them over, the session that ran alone or the
+    xdist controller writes them."""
+    figures.worker_done(session.config)
+    figures.write(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: only with `-n`
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    figures.gather(getattr(node, "workeroutput", {}))
