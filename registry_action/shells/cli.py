@@ -391,7 +391,8 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
         found = read.registry(backend)
         rows = found.json
         if args.json:
-            print(reading.gto_json(rows))  # exactly gto show --json
+            # gto show --json's JSON; a tag's message or tagger cannot print a `##[` command
+            print(step_outputs.printable_json(reading.gto_json(rows)))
         else:
             table = wording.registry_table(rows, found.stages)
             marked = wording.mark_policy(table, found.policy)
@@ -452,7 +453,8 @@ def _history_command(args: argparse.Namespace, backend: Backend) -> int:
     model = ModelName.parse(args.model) if args.model else None
     events = read.history(backend, model, "HEAD")
     if args.json:
-        print(reading.gto_json(events))  # exactly gto history --json
+        # gto history --json's JSON; a tag's message or tagger cannot print a `##[` command
+        print(step_outputs.printable_json(reading.gto_json(events)))
     else:
         print(wording.text_table(wording.history_table(events)) if events else wording.NOTHING)
     return 0
