@@ -116,7 +116,14 @@ def _backend(inputs: Inputs, env: Mapping[str, str]) -> GitHubBackend:
     token = inputs.get("token")
     if not token:
         raise InvalidInput("No token was given.", "Set token: ${{ github.token }} (the default).")
-    return GitHubBackend.from_env(repository, token, env)
+    return GitHubBackend.from_env(repository, token, env, log=wait_notice)
+
+
+def wait_notice(text: str) -> None:
+    """A long wait for GitHub (a rate limit's minute) as a notice: the runner shows it in the
+    run's annotations, where a plain line would hide in the log; the toolkit's escaping
+    (`%`, CR, LF) keeps it one command."""
+    gha.notice(text, title="Waiting for GitHub")
 
 
 # -- register, assign, unassign, deregister, deprecate ---------------------------------------
