@@ -121,6 +121,21 @@ def test_a_bare_429_past_the_deadline_fails_at_once(standin: StandIn, git_repo: 
     assert sleeps == [] and tag_targets(git_repo) == {}
 
 
+# -- a ref too long ------------------------------------------------------------------------
+
+
+def test_a_ref_github_finds_too_long_is_refused_once_without_a_tag(
+    standin: StandIn, git_repo: Path
+) -> None:
+    # The action refuses such a tag before any write (tests/decide/test_ref_length.py);
+    # past that check, GitHub's 422 (its words are not documented) ends the write, unretried.
+    long = "churn@v0.0.1-" + "a" * 250
+    with pytest.raises(BackendError) as caught:
+        backend(standin).create_tag(long, head(git_repo), "m", TAGGER)
+    assert "422" in caught.value.message
+    assert tag_targets(git_repo) == {} and ref_posts(standin) == 1
+
+
 # -- SAML single sign-on -------------------------------------------------------------------
 
 
