@@ -44,7 +44,10 @@ def test_the_release_tag_is_pushed_for_every_release() -> None:
     step = steps()[at]
     assert "if" not in step  # not only when the major tag moves
     first = step["run"].split("git_auth push", 2)[1]
-    assert '"HEAD:refs/tags/${TAG}"' in first.splitlines()[0]
+    # Onto the release commit, from where this run found it (a re-run: tests/ci/
+    # test_release_rerun.py).
+    assert '"${RELEASE_SHA}:refs/tags/${TAG}"' in first.splitlines()[0]
+    assert '--force-with-lease="refs/tags/${TAG}:${SEEN_TAG}"' in first.splitlines()[0]
     assert step["env"]["TAG"] == "${{ github.ref_name }}"
     # The major tag moves under a lease, after the tags are read again.
     assert '--force-with-lease="refs/tags/${MAJOR}:${seen}"' in step["run"]
