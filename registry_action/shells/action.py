@@ -10,7 +10,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import github_action_utils as gha
@@ -61,7 +61,7 @@ class Report:
     notice: str
     summary: str = ""
     failure: RegistryError | None = None  # after a success that must still fail the step
-    warning: RegistryError | None = None  # a `::warning` annotation after the notice
+    warnings: list[RegistryError] = field(default_factory=list)  # `::warning`s after it
 
 
 def run_step(env: Mapping[str, str]) -> int:
@@ -90,8 +90,7 @@ def run_step(env: Mapping[str, str]) -> int:
         for name, value in report.outputs.items():
             gha.set_output(name, value)
     gha.notice(report.notice)
-    if report.warning:
-        warned = report.warning
+    for warned in report.warnings:
         gha.warning(
             _redact(warned.render(spellings.ACTION), token),
             title=warned.title,
@@ -235,12 +234,14 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     out = outputs(facts, images=images, policy=verdict.status.value)
     summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
     report = Report(out, wording.parsed(facts) + wording.policy_note(verdict), summary)
+    if pushed.ignored:
+        report.warnings.append(pushed.ignored)
     if verdict.status is Status.VIOLATED:
         # A deploy job must not ship a hand-made tag that skipped the policy's gates.
         if verify:
             report.failure = verdict.violation
-        else:
-            report.warning = verdict.violation
+        elif verdict.violation:
+            report.warnings.append(verdict.violation)
     return report
 
 

@@ -376,6 +376,10 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
     values = outputs(facts, images=images, policy=verdict.status.value)
     if not _show(args, values):
         print(wording.parsed(facts, short=True) + wording.policy_note(verdict))
+    if pushed.ignored:
+        ignored = pushed.ignored
+        where = f"{ignored.file}:{ignored.line}: " if ignored.line else f"{ignored.file}: "
+        print(f"warning: {where}{ignored.render(spellings.CLI)}", file=sys.stderr)
     if verdict.status is Status.VIOLATED and verdict.violation is not None:
         broken = verdict.violation
         # A deploy script must not ship a hand-made tag that skipped the policy's gates.

@@ -1,6 +1,8 @@
 """An artifact path outside the repository, through the action (issue 19, finding 5): exit 1,
-one `::error` naming dvc.yaml and the path's line, no write request, no outputs; the same
-for a tag whose commit declares it, so `parse` never hands such a path to a deploy job."""
+one `::error` naming dvc.yaml and the path's line, no write request, no outputs. `parse` of a
+tag whose commit declares it gives the tag's facts with `path` empty and a `::warning` with
+the same file and line: a deploy job never gets such a path, nor fails on a file
+`gto check-ref` does not read."""
 
 from __future__ import annotations
 
@@ -41,7 +43,12 @@ def test_a_path_outside_the_repository_is_an_annotation_error_with_file_and_line
     commit(git_repo, declaring(path), "Declare cv:churn outside the repository")
     refused(run_action(model="cv:churn"), standin, problem)
     tag(git_repo, "cv=churn@v1.0.0", head(git_repo))  # pushed by someone else
-    refused(run_action(command="parse", ref="refs/tags/cv=churn@v1.0.0"), standin, problem)
+    parsed = run_action(command="parse", ref="refs/tags/cv=churn@v1.0.0")
+    assert parsed.code == 0 and parsed.errors() == [], parsed.stdout
+    assert parsed.outputs["tag"] == "cv=churn@v1.0.0" and parsed.outputs["path"] == ""
+    [warning] = [c for c in parsed.commands if c.command == "warning"]
+    assert (warning.prop("file"), warning.prop("line")) == ("cv/dvc.yaml", "4")
+    assert problem in warning.message and standin.writes == []
 
 
 def test_a_path_inside_the_repository_or_a_storage_url_is_given_from_the_root(
