@@ -264,14 +264,13 @@ def parse_workflow_commands(text: str, *, legacy: bool = True) -> list[WorkflowC
     pairs with an empty side dropped); ``%0D %0A %25`` unescaped in data, plus ``%3A %2C`` in
     properties. The legacy ``##[name k=v;..]data`` form is recognised anywhere in a line.
     ``::stop-commands::TOKEN`` pauses processing until ``::TOKEN::`` (both are returned, the
-    commands in between are not). ``\\r`` before ``\\n`` is stripped like the runner's line
-    reader does.
+    commands in between are not). Lines end at ``\\r\\n``, ``\\n`` or a lone ``\\r``, as
+    ``StreamReader.ReadLine`` cuts a step's output (actions/runner ``ProcessInvoker.cs``).
     """
     registered = set(REGISTERED_COMMANDS)
     stop_token: str | None = None
     out: list[WorkflowCommand] = []
-    for raw in text.split("\n"):
-        line = raw[:-1] if raw.endswith("\r") else raw
+    for line in re.split(r"\r\n|\r|\n", text):
         if not line:
             continue
         cmd = _parse_v2(line, registered)

@@ -8,7 +8,7 @@ from registry_action.backends.base import Backend
 from registry_action.commands.artifact import artifact, first_files
 from registry_action.commands.policy import judge, policy_of
 from registry_action.core.dvc_yaml import annotation_for
-from registry_action.core.errors import TagNotFound
+from registry_action.core.errors import AnnotationError, AnnotationIgnored, TagNotFound
 from registry_action.core.grammar import RegistryTag
 from registry_action.core.model_view import ModelView
 from registry_action.core.outputs import Facts, facts
@@ -24,6 +24,7 @@ class Pushed:
     facts: Facts
     verdict: Verdict
     warning: PolicyError | None = None  # a policy file that cannot be read
+    ignored: AnnotationIgnored | None = None  # dvc.yaml could not be read: no annotation
 
 
 def describe(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Facts | None:
@@ -41,13 +42,15 @@ def verified(backend: Backend, tag: RegistryTag, *, remote_url: str = "") -> Pus
     found = _read(backend, tag, remote_url)
     if found is None:
         return None
-    snapshot, described = found
+    snapshot, described, ignored = found
     read = policy_of(snapshot)
     verdict = judge(backend, read, described.view, described.tag, {})
-    return Pushed(described, verdict, read.warning)
+    return Pushed(described, verdict, read.warning, ignored)
 
 
-def _read(backend: Backend, tag: RegistryTag, remote_url: str) -> tuple[Snapshot, Facts] | None:
+def _read(
+    backend: Backend, tag: RegistryTag, remote_url: str
+) -> tuple[Snapshot, Facts, AnnotationIgnored | None] | None:
     model = tag.model
     # With the stage tags: the registry before an assignment is what the policy judges.
     snapshot = backend.read(model, f"refs/tags/{tag.tag}", stages=True, files=first_files(model))
@@ -62,9 +65,15 @@ def _read(backend: Backend, tag: RegistryTag, remote_url: str) -> tuple[Snapshot
     # The read lists the model's version tags; a stage tag is this one, as the ref showed it.
     found = next((t for t in view.tags if t.name == tag.tag), None)
     info = found or TagInfo(tag.tag, snapshot.commit, annotated=True, sha=snapshot.tag_sha)
-    annotation = annotation_for(
-        model.name, model.folder, snapshot.annotation, model.annotation_path
-    )
+    # `gto check-ref` never reads dvc.yaml, so neither does a broken one stop a deploy job:
+    # like `show` (read.annotation_of), the tag without its annotation, and a warning.
+    ignored = None
+    try:
+        annotation = annotation_for(
+            model.name, model.folder, snapshot.annotation, model.annotation_path
+        )
+    except AnnotationError as err:
+        annotation, ignored = None, AnnotationIgnored.of(err, tag.tag)
     described = facts(view, info, annotation=annotation, web_url=snapshot.web_url)
     bytes_at = artifact(backend, model, snapshot, annotation, remote_url=remote_url)
-    return snapshot, replace(described, artifact=bytes_at)
+    return snapshot, replace(described, artifact=bytes_at), ignored

@@ -222,7 +222,10 @@ def _declared(text: str | Unreadable, source: str) -> dict[str, Any]:
         return {}
     if not isinstance(artifacts, dict):
         raise AnnotationError(
-            f"'artifacts' in {source} is not a mapping.", "Fix the file.", file=source
+            f"'artifacts' in {source} is not a mapping.",
+            "Fix the file.",
+            file=source,
+            line=_value_line(text, "artifacts"),
         )
     return artifacts
 
@@ -245,7 +248,10 @@ def annotation_for(name: str, folder: str, text: FileText, source: str) -> Annot
     entry = declared[name] or {}  # `churn:` alone declares the model with no fields
     if not isinstance(entry, dict):
         raise AnnotationError(
-            f"Model {name!r} in {source} is not a mapping.", "Fix the file.", file=source
+            f"Model {name!r} in {source} is not a mapping.",
+            "Fix the file.",
+            file=source,
+            line=_value_line(text, "artifacts", name),
         )
     labels = entry.get("labels") or []
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
@@ -253,6 +259,7 @@ def annotation_for(name: str, folder: str, text: FileText, source: str) -> Annot
             f"'labels' of {name!r} in {source} is not a list of names.",
             "Fix the file.",
             file=source,
+            line=_value_line(text, "artifacts", name, "labels"),
         )
     path = entry.get("path") or ""
     if not isinstance(path, str):

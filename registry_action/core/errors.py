@@ -139,6 +139,24 @@ class AnnotationError(RegistryError):
     title = "Model annotation"
 
 
+class AnnotationIgnored(AnnotationError):
+    """A pushed tag read without its dvc.yaml annotation, which cannot be read: a warning,
+    since `gto check-ref` never reads dvc.yaml and a deploy job needs the tag's facts."""
+
+    title = "Model annotation not read"
+
+    @classmethod
+    def of(cls, err: AnnotationError, tag: str) -> AnnotationIgnored:
+        return cls(
+            f"{err.message} {tag} is parsed without it: path, type, description, "
+            "model-labels and the artifact outputs are empty.",
+            err.hint,
+            file=err.file,
+            line=err.line,
+            values=err.values,
+        )
+
+
 class RaceLost(RegistryError):
     title = "Tag created concurrently"
 

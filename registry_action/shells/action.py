@@ -10,7 +10,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import github_action_utils as gha
@@ -61,7 +61,7 @@ class Report:
     notice: str
     summary: str = ""
     failure: RegistryError | None = None  # after a success that must still fail the step
-    warning: RegistryError | None = None  # a `::warning` annotation after the notice
+    warnings: list[RegistryError] = field(default_factory=list)  # `::warning`s after it
 
 
 def run_step(env: Mapping[str, str]) -> int:
@@ -90,8 +90,7 @@ def run_step(env: Mapping[str, str]) -> int:
         for name, value in report.outputs.items():
             gha.set_output(name, value)
     gha.notice(report.notice)
-    if report.warning:
-        warned = report.warning
+    for warned in report.warnings:
         gha.warning(
             _redact(warned.render(spellings.ACTION), token),
             title=warned.title,
@@ -116,7 +115,14 @@ def _backend(inputs: Inputs, env: Mapping[str, str]) -> GitHubBackend:
     token = inputs.get("token")
     if not token:
         raise InvalidInput("No token was given.", "Set token: ${{ github.token }} (the default).")
-    return GitHubBackend.from_env(repository, token, env)
+    return GitHubBackend.from_env(repository, token, env, log=wait_notice)
+
+
+def wait_notice(text: str) -> None:
+    """A long wait for GitHub (a rate limit's minute) as a notice: the runner shows it in the
+    run's annotations, where a plain line would hide in the log; the toolkit's escaping
+    (`%`, CR, LF) keeps it one command."""
+    gha.notice(text, title="Waiting for GitHub")
 
 
 # -- register, assign, unassign, deregister, deprecate ---------------------------------------
@@ -175,7 +181,9 @@ def _write(command: Command) -> Callable[[Inputs, Mapping[str, str]], Report]:
             notice += wording.labelled(result.labelled)
         if result.registration is not None:
             notice += wording.registered_first(result.registration.facts, dry_run=dry_run)
-        report = Report(out, notice, wording.summary(facts, out, state), warning=result.warning)
+        report = Report(
+            out, notice, wording.summary(facts, out, state), warnings=_listed(result.warning)
+        )
         if workflow and result.created:
             ref = inputs.get("dispatch-ref") or result.plan.state.snapshot.default_branch
             fields = {"model": out["name"], "version": out["version"], "tag": out["tag"]}
@@ -228,10 +236,16 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     out = outputs(facts, images=images, policy=verdict.status.value)
     summary = wording.summary(facts, out, f"Parsed {facts.event.value}")
     report = Report(out, wording.parsed(facts) + wording.policy_note(verdict), summary)
+    if pushed.ignored:
+        report.warnings.append(pushed.ignored)
     return _verified(report, verdict, verify, pushed.warning)
 
 
 UNJUDGED = (Status.UNREADABLE,)  # a policy file that cannot be read judged nothing
+
+
+def _listed(warning: RegistryError | None) -> list[RegistryError]:
+    return [warning] if warning else []
 
 
 def _verified(
@@ -249,10 +263,10 @@ def _verified(
         # whose gates are unknown.
         if verify:
             report.failure = verdict.violation
-        else:
-            report.warning = verdict.violation
-    else:
-        report.warning = warning
+        elif verdict.violation:
+            report.warnings.append(verdict.violation)
+    elif warning:
+        report.warnings.append(warning)
     return report
 
 
@@ -268,7 +282,7 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
         events = reading.history_answer(found.views)
         summary = wording.registry_summary(rows, found.stages, events, found.web_url, found.policy)
         registry = {"registry": reading.gto_json(rows)}
-        return Report(registry, f"{len(rows)} models.", summary, warning=found.warning)
+        return Report(registry, f"{len(rows)} models.", summary, warnings=_listed(found.warning))
     model, stage, version = reading.pick(
         name, stage=inputs.get("stage"), version=inputs.get("version")
     )
@@ -310,7 +324,7 @@ def _download(inputs: Inputs, env: Mapping[str, str]) -> Report:
     notice = f"Downloaded {out['name']} {out['version']} to {done.path} ({done.bytes} bytes)."
     facts = done.chosen.facts
     summary = wording.summary(facts, out, "Downloaded") if facts else ""
-    return Report(out, notice, summary, warning=done.chosen.warning)
+    return Report(out, notice, summary, warnings=_listed(done.chosen.warning))
 
 
 def _read_at(inputs: Inputs, env: Mapping[str, str]) -> str:
@@ -327,7 +341,7 @@ def _history(inputs: Inputs, env: Mapping[str, str]) -> Report:
     events = found.events
     summary = wording.history_summary(events, name)
     out = {"history": reading.gto_json(events)}
-    return Report(out, f"{len(events)} events.", summary, warning=found.warning)
+    return Report(out, f"{len(events)} events.", summary, warnings=_listed(found.warning))
 
 
 def _changes(inputs: Inputs, env: Mapping[str, str]) -> Report:

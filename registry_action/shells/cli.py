@@ -383,6 +383,10 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
     values = outputs(facts, images=images, policy=verdict.status.value)
     if not _show(args, values):
         print(wording.parsed(facts, short=True) + wording.policy_note(verdict))
+    if pushed.ignored:
+        ignored = pushed.ignored
+        where = f"{ignored.file}:{ignored.line}: " if ignored.line else f"{ignored.file}: "
+        print(f"warning: {where}{ignored.render(spellings.CLI)}", file=sys.stderr)
     return _verified(verdict, args.verify_policy, pushed.warning)
 
 
@@ -420,7 +424,8 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
         found = read.registry(backend)
         rows = found.json
         if args.json:
-            print(reading.gto_json(rows))  # exactly gto show --json
+            # gto show --json's JSON; a tag's message or tagger cannot print a `##[` command
+            print(step_outputs.printable_json(reading.gto_json(rows)))
         else:
             table = wording.registry_table(rows, found.stages)
             marked = wording.mark_policy(table, found.policy)
@@ -485,7 +490,8 @@ def _history_command(args: argparse.Namespace, backend: Backend) -> int:
     found = read.history(backend, model, "HEAD")
     events = found.events
     if args.json:
-        print(reading.gto_json(events))  # exactly gto history --json
+        # gto history --json's JSON; a tag's message or tagger cannot print a `##[` command
+        print(step_outputs.printable_json(reading.gto_json(events)))
     else:
         print(wording.text_table(wording.history_table(events)) if events else wording.NOTHING)
     _warn(found.warning)

@@ -4,9 +4,11 @@ safe to append to that file and to print in a step's log.
 The runner reads `$GITHUB_OUTPUT` line by line (actions/runner `FileCommandManager.cs`,
 `EnvFileKeyValuePairs`): `name=value`, or `name<<DELIMITER`, the value's lines, then a line
 equal to the delimiter. It reads every line a step prints for a workflow command
-(`ActionCommandManager.cs`): `::name::` after leading whitespace, or the legacy `##[name]`
-anywhere in the line. So a value from dvc.yaml could end a fixed delimiter and forge
-another output, or run `::warning::` in the log. As the toolkit writes these files
+(`ActionCommandManager.cs`): `::name::` after leading whitespace (.NET's `TrimStart`, any
+Unicode space), or the legacy `##[name]` anywhere in the line; a step's output is cut into
+lines by `StreamReader.ReadLine` (`ProcessInvoker.cs`), which ends a line at `\r` too.
+So a value from dvc.yaml could end a fixed delimiter and forge another output, or run
+`::warning::` in the log. As the toolkit writes these files
 (actions/toolkit `core/src/file-command.ts`, `prepareKeyValueMessage`), each multi-line
 value gets a random delimiter it does not contain; a value with a line that would be a
 workflow command cannot be printed verbatim, so it is refused (the JSON form escapes it).
@@ -22,10 +24,11 @@ from typing import Any
 
 from registry_action.core.errors import InvalidInput
 
-# `::` starting a line (after spaces), or `##[` anywhere: the runner's two command forms.
-# Stricter than the runner (which checks the name against its registered commands), so a
-# command the runner adds later is refused too.
-_COMMAND = re.compile(r"^[ \t\f\v]*::|##\[", re.M)
+# `::` starting a line (after `\n` or `\r`, then any spaces but line breaks), or `##[`
+# anywhere: the runner's two command forms. Stricter than the runner (which checks the name
+# against its registered commands), so a command the runner adds later is refused too.
+_COMMAND = re.compile(r"(?:^|(?<=\r))[^\S\r\n]*::|##\[", re.M)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # where ReadLine ends a line
 
 
 def _delimiter() -> str:
@@ -54,15 +57,21 @@ def file_command(values: Mapping[str, str], *, delimiter: Callable[[], str] = _d
 def json_line(document: Any) -> str:
     """`document` as one JSON line no runner reads as a workflow command: it starts with
     `{` or `[`, holds no raw line break, and `##[` is written `##\\u005b` (the same JSON)."""
-    text = json.dumps(document, ensure_ascii=False)
-    return text.replace("##[", "##\\u005b")  # `#` and `[` are never escaped, so exact
+    return printable_json(json.dumps(document, ensure_ascii=False))
+
+
+def printable_json(text: str) -> str:
+    """JSON text (as `json.dumps` writes it: no raw line break in a string, so no line starts
+    with `::`) with `##[` written `##\\u005b`: the same JSON, and no legacy command in it.
+    `#` and `[` are never escaped and occur only inside strings, so the replacement is exact."""
+    return text.replace("##[", "##\\u005b")
 
 
 def _check_printable(name: str, value: str) -> None:
     found = _COMMAND.search(value)
     if found is None:
         return
-    number = value.count("\n", 0, found.start()) + 1
+    number = len(_LINE_BREAK.findall(value, 0, found.start())) + 1
     what = "holds ## then [" if found[0] == "##[" else "starts with ::"
     # The line itself is not quoted: this message is printed too.
     raise InvalidInput(

@@ -4,11 +4,14 @@ and not retried, an empty repository says so. The stand-in answers each as GitHu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from harness.runner import parse_workflow_commands
 from harness.standin import StandIn
 from harness.standin.gitrepo import init_repo, tag, tag_targets
 from harness.standin.server import Fault
@@ -16,7 +19,7 @@ from registry_action.backends.github import http as github_http
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.core.errors import BackendError, PermissionDenied
 from registry_action.core.repository import Tagger
-from registry_action.shells import spellings
+from registry_action.shells import action, cli, spellings
 from tests.helpers import Run, head
 
 TAGGER = Tagger("Model Bot", "bot@example.test")
@@ -51,6 +54,63 @@ def test_a_bare_429_waits_a_minute_and_says_so(standin: StandIn, git_repo: Path)
     assert logs == ["GitHub answered 429: waiting 60 s before trying again."]
 
 
+def sleeps_of(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The backend's sleeps, recorded instead of slept, for a run of a shell."""
+    sleeps: list[float] = []
+    clock = SimpleNamespace(time=time.time, sleep=sleeps.append, monotonic=time.monotonic)
+    monkeypatch.setattr(github_http, "time", clock)
+    return sleeps
+
+
+def test_the_action_says_the_minute_s_wait_as_a_notice(
+    standin: StandIn,
+    git_repo: Path,
+    run_action: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The runner shows a `::notice::` in the run's annotations; a plain line only in the log.
+    sleeps = sleeps_of(monkeypatch)
+    standin.inject(Fault("POST", "/git/tags$", 429, body={"message": "Too Many Requests"}))
+    result = run_action(model="churn")
+    assert result.code == 0 and sleeps == [github_http.RATE_LIMIT_WAIT], result.stdout
+    waits = [c for c in result.commands if "waiting" in c.message]
+    assert [(c.command, c.message) for c in waits] == [
+        ("notice", "GitHub answered 429: waiting 60 s before trying again.")
+    ]
+    assert waits[0].prop("title") == "Waiting for GitHub"
+    plain = [line for line in result.stdout.splitlines() if not line.startswith("::")]
+    assert not any("waiting" in line for line in plain)
+
+
+def test_the_action_s_wait_notice_is_escaped_as_the_toolkit_escapes_data(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    action.wait_notice("GitHub answered 100%\r\n::error::x: waiting 60 s")
+    out = capsys.readouterr().out
+    escaped = "GitHub answered 100%25%0D%0A::error::x: waiting 60 s"
+    assert out == f"::notice title=Waiting for GitHub::{escaped}\n"
+    [notice] = parse_workflow_commands(out)
+    assert notice.command == "notice" and notice.message.startswith("GitHub answered 100%\r\n")
+
+
+def test_the_cli_says_the_wait_as_a_plain_line_on_stderr(
+    standin: StandIn,
+    git_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sleeps = sleeps_of(monkeypatch)
+    monkeypatch.setenv("GITHUB_TOKEN", "test-write-token")
+    monkeypatch.setenv("GITHUB_API_URL", standin.api_url)
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", standin.graphql_url)
+    standin.inject(Fault("POST", "/git/tags$", 429, body={"message": "Too Many Requests"}))
+    argv = ["register", "churn", "--github", "acme/models", "--commit", head(git_repo)]
+    assert cli.main(argv) == 0 and sleeps == [github_http.RATE_LIMIT_WAIT]
+    said = capsys.readouterr()
+    assert said.err == "GitHub answered 429: waiting 60 s before trying again.\n"
+    assert "::" not in said.out + said.err
+
+
 def test_a_bare_429_past_the_deadline_fails_at_once(standin: StandIn, git_repo: Path) -> None:
     sleeps: list[float] = []
     now = iter([0.0, github_http.DEADLINE - 30])  # the start, then 30 s before the deadline
@@ -59,6 +119,21 @@ def test_a_bare_429_past_the_deadline_fails_at_once(standin: StandIn, git_repo: 
     with pytest.raises(BackendError, match="kept answering 429; the next retry would wait 60 s"):
         gh.create_tag("churn@v0.0.1", head(git_repo), "m", TAGGER)
     assert sleeps == [] and tag_targets(git_repo) == {}
+
+
+# -- a ref too long ------------------------------------------------------------------------
+
+
+def test_a_ref_github_finds_too_long_is_refused_once_without_a_tag(
+    standin: StandIn, git_repo: Path
+) -> None:
+    # The action refuses such a tag before any write (tests/decide/test_ref_length.py);
+    # past that check, GitHub's 422 (its words are not documented) ends the write, unretried.
+    long = "churn@v0.0.1-" + "a" * 250
+    with pytest.raises(BackendError) as caught:
+        backend(standin).create_tag(long, head(git_repo), "m", TAGGER)
+    assert "422" in caught.value.message
+    assert tag_targets(git_repo) == {} and ref_posts(standin) == 1
 
 
 # -- SAML single sign-on -------------------------------------------------------------------

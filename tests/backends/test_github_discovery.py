@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.standin import StandIn
-from harness.standin.gitrepo import commit, tag
+from harness.standin.gitrepo import commit, run_git, tag
 from harness.standin.graphql_api import REF_QUERY_MODES, query_matches
 from registry_action.backends.github.backend import GitHubBackend
 from registry_action.backends.github.queries import ref_query, tag_listing
@@ -82,3 +82,17 @@ def test_a_model_with_an_underscore_registers_after_its_latest_version_in_every_
     again = run_action(model="my_dir:my_model", require_annotation="false")
     assert again.code == 0 and again.outputs["version"] == "v1.2.1"  # the same commit: no new tag
     assert again.outputs["created"] == "false"
+
+
+def test_what_a_read_costs_is_what_docs_discovery_md_says(standin: StandIn, git_repo: Path) -> None:
+    """docs/discovery.md's cost table: a name served by a query pays for its matches only; a
+    name with `_` after its first run reads every tag under its folder, 100 a request."""
+    sha = head(git_repo)
+    others = [f"refs/tags/other{n:03}@v0.0.1" for n in range(250)]
+    others += [f"refs/tags/team/other{n:03}@v0.0.1" for n in range(30)]
+    run_git(git_repo, "update-ref", "--stdin", input="".join(f"create {r} {sha}\n" for r in others))
+    backend = GitHubBackend("acme/models", "test-read-token", standin.api_url, standin.graphql_url)
+    for name, requests in (("churn", 1), ("team/churn", 1), ("my_model", 3), ("team/my_m", 1)):
+        standin.reset_log()
+        read = backend.read(ModelName.parse(name), sha, stages=True)
+        assert read.tags == () and len(standin.requests) == requests, (name, standin.requests)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +44,10 @@ def test_the_release_tag_is_pushed_for_every_release() -> None:
     step = steps()[at]
     assert "if" not in step  # not only when the major tag moves
     first = step["run"].split("git_auth push", 2)[1]
-    assert '"HEAD:refs/tags/${TAG}"' in first.splitlines()[0]
+    # Onto the release commit, from where this run found it (a re-run: tests/ci/
+    # test_release_rerun.py).
+    assert '"${RELEASE_SHA}:refs/tags/${TAG}"' in first.splitlines()[0]
+    assert '--force-with-lease="refs/tags/${TAG}:${SEEN_TAG}"' in first.splitlines()[0]
     assert step["env"]["TAG"] == "${{ github.ref_name }}"
     # The major tag moves under a lease, after the tags are read again.
     assert '--force-with-lease="refs/tags/${MAJOR}:${seen}"' in step["run"]
@@ -70,10 +74,16 @@ def test_no_concurrency_group_can_cancel_a_pending_release() -> None:
             assert re.search(r"github\.event_name == 'push' && .*github\.run_id", group), name
 
 
-def test_the_documented_pin_passes_zizmor_and_a_tag_pin_does_not(tmp_path: Path) -> None:
-    docs = (ROOT / "docs" / "pinning.md").read_text()
-    pin = re.search(r"uses: (OWNER/registry-action@[0-9a-f]{40} # v\d+\.\d+\.\d+)", docs)
-    assert pin is not None
+@pytest.mark.parametrize("document", ["README.md", "docs/pinning.md"])
+def test_the_documented_pin_passes_zizmor_and_a_tag_pin_does_not(
+    tmp_path: Path, document: str
+) -> None:
+    # The document's first `uses:` of this action is the pin it recommends.
+    docs = (ROOT / document).read_text()
+    first = re.search(r"uses: (OWNER/registry-action@.*)", docs)
+    assert first is not None
+    pin = re.fullmatch(r"(OWNER/registry-action@[0-9a-f]{40} # v\d+\.\d+\.\d+)", first[1])
+    assert pin is not None, first[0]
     results = {}
     for label, uses in (
         ("sha", pin[1].replace("OWNER", "acme")),

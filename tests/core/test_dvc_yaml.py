@@ -259,18 +259,19 @@ def test_invalid_yaml_names_the_file_and_line(text, line, problem):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "problem"),
     [
-        "artifacts:\n  churn\udcff: {}\n",  # invalid UTF-8, decoded with surrogateescape
-        "artifacts:\n  churn: {desc: \ud800}\n",
-        "artifacts:\n  churn: {desc: a\x07}\n",  # a control character
-        "artifacts:\n  churn: {desc: \ufffe}\n",
+        # invalid UTF-8, decoded with surrogateescape: the byte, not U+DCFF (issue 19)
+        ("artifacts:\n  churn\udcff: {}\n", "at line 2: invalid UTF-8 byte 0xFF"),
+        ("artifacts:\n  churn: {desc: \ud800}\n", "at line 2: unacceptable character U+D800"),
+        ("artifacts:\n  churn: {desc: a\x07}\n", "unacceptable character U+0007"),  # a control
+        ("artifacts:\n  churn: {desc: \ufffe}\n", "unacceptable character U+FFFE"),
     ],
 )
-def test_characters_yaml_does_not_allow(text):
+def test_characters_yaml_does_not_allow(text, problem):
     err = refused(text)
-    assert "is not valid YAML" in str(err)
-    assert "unacceptable character" in str(err) or "invalid UTF-8 byte 0xFF" in str(err)
+    assert "is not valid YAML" in str(err) and problem in str(err)
+    assert "U+DC" not in str(err)
 
 
 @pytest.mark.parametrize(

@@ -155,6 +155,22 @@ def test_create_ref_errors(
     assert run_git(git_repo, "tag") == ""
 
 
+def test_a_ref_over_255_bytes_is_refused_as_github_refuses_it(
+    standin: StandIn, git_repo: Path
+) -> None:
+    # docs/github-facts.md, "Ref length": bytes, not characters; 255 itself is taken.
+    url = f"{standin.api_url}{REPO}/git/refs"
+    fits = "refs/tags/" + "a" * (255 - len("refs/tags/"))
+    for ref in (fits + "b", "refs/tags/" + "\u00e9" * 123):  # 256 bytes, 133 characters
+        resp = requests.post(url, json={"ref": ref, "sha": head(git_repo)}, headers=WRITE)
+        assert resp.status_code == 422 and "255 bytes" in resp.json()["message"], ref
+    assert run_git(git_repo, "tag") == ""
+    resp = requests.post(url, json={"ref": fits, "sha": head(git_repo)}, headers=WRITE)
+    assert resp.status_code == 201
+    assert run_git(git_repo, "tag") == fits.removeprefix("refs/tags/")
+    assert standin.invalid_bodies == []
+
+
 def test_create_tag_errors(standin: StandIn, git_repo: Path) -> None:
     url = f"{standin.api_url}{REPO}/git/tags"
     sha = head(git_repo)

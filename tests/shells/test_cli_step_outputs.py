@@ -60,7 +60,16 @@ def test_a_hostile_description_cannot_forge_an_output(
 
 
 @pytest.mark.parametrize(
-    "desc", [COMMAND, "a\n  ::error title=x::boom", "churn ##[error]boom", "a\n::add-mask::b"]
+    "desc",
+    [
+        COMMAND,
+        "a\n  ::error title=x::boom",
+        "churn ##[error]boom",
+        "a\n::add-mask::b",
+        "a\r::warning::x",  # the runner's ReadLine ends a step's output line at a lone \r
+        "a\n\u00a0::error::x",  # and TrimStart takes any Unicode space before `::`
+        "a\n\u2028\u3000::notice::x",
+    ],
 )
 def test_a_description_that_would_run_a_workflow_command_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], desc: str
@@ -80,6 +89,24 @@ def test_a_description_that_would_run_a_workflow_command_is_refused(
     assert parse_workflow_commands(printed) == [] and printed.count("\n") == 1
 
 
+def test_a_hostile_tag_message_or_tagger_prints_no_command_in_gto_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`history --json` and `show --json` print gto's JSON, which holds the tags' messages
+    and taggers: anyone who may push a tag writes those."""
+    repo = clone(tmp_path, "Churn")
+    message, tagger = "Registering ##[error]forged", "Eve ##[warning]x"
+    git(repo, "-c", f"user.name={tagger}", "tag", "-a", "churn@v0.0.2", "-m", message, "HEAD")
+    capsys.readouterr()
+    assert main(["history", "churn", "--repo", str(repo), "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert parse_workflow_commands(printed) == []
+    events = json.loads(printed)  # the same JSON, `[` written as \u005b
+    assert {(e["message"], e["author"]) for e in events} >= {(message, tagger)}
+    assert main(["show", "--repo", str(repo), "--json"]) == 0
+    assert parse_workflow_commands(capsys.readouterr().out) == []
+
+
 def test_a_value_holding_the_delimiter_gets_another() -> None:
     drawn = iter(["ghadelimiter_1", "ghadelimiter_2"])
     text = file_command({"description": "a\nghadelimiter_1\nb"}, delimiter=lambda: next(drawn))
@@ -91,6 +118,8 @@ def test_single_line_values_stay_key_value() -> None:
     assert file_command({"tag": "churn@v1.0.0", "stage": ""}) == "tag=churn@v1.0.0\nstage="
     with pytest.raises(InvalidInput, match="line 1 of the value holds ## then"):
         file_command({"description": "see ##[group]x"})
+    with pytest.raises(InvalidInput, match="line 3 of the value starts with ::"):
+        file_command({"description": "a\r\nb\r::debug::x"})
 
 
 def test_json_line_escapes_the_legacy_command_form_exactly() -> None:

@@ -70,13 +70,22 @@ class GitHubBackend:
         )
 
     @classmethod
-    def from_env(cls, repository: str, token: str, env: Mapping[str, str]) -> GitHubBackend:
-        """The backend for `repository` on the server the environment names (GHES too)."""
+    def from_env(
+        cls,
+        repository: str,
+        token: str,
+        env: Mapping[str, str],
+        *,
+        log: Callable[[str], None] | None = None,
+    ) -> GitHubBackend:
+        """The backend for `repository` on the server the environment names (GHES too);
+        `log` says a long wait in the shell's way (default: a line on stderr)."""
         return cls(
             repository,
             token,
             env.get("GITHUB_API_URL") or "https://api.github.com",
             env.get("GITHUB_GRAPHQL_URL", ""),
+            log=log,
         )
 
     # -- reading ---------------------------------------------------------------------------
