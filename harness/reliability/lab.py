@@ -114,8 +114,8 @@ class Lab:
             GitHubBackend,
             "from_env",
             staticmethod(
-                lambda repository, token, env: self.backend_class(
-                    repository, token, env["GITHUB_API_URL"], env["GITHUB_GRAPHQL_URL"]
+                lambda repository, token, env, log=None: self.backend_class(
+                    repository, token, env["GITHUB_API_URL"], env["GITHUB_GRAPHQL_URL"], log=log
                 )
             ),
         )
