@@ -24,8 +24,7 @@ ACTION = {
     "policy_override": "set policy-override: REASON (recorded in the tag)",
     "policy_override_example": "policy-override: hotfix for incident 42",
     "verify_policy": "set verify-policy: false",
-    "pulls_permission": "Give the job `permissions: pull-requests: read` (beside contents: "
-    "write).",
+    "pulls_permission": "Give the job `permissions: pull-requests: read` (beside contents: write).",
 }
 CLI = {
     "force": "pass --force",
