@@ -263,6 +263,17 @@ def _images(sub: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`registry-action history | head`): stop, without a traceback
+        # then or at exit (docs.python.org/3/library/signal.html, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
@@ -522,8 +533,9 @@ def _tagger(args: argparse.Namespace) -> Tagger:
     if name and email:
         return Tagger(name, email)
     raise InvalidInput(
-        "Git user name and email must be configured to tag, as gto requires: "
-        f"user.name is {name or 'unset'}, user.email is {email or 'unset'}.",
+        "Git user name and email must be configured to tag, as gto requires: the name is "
+        f"{name or 'unset'} and the email {email or 'unset'} (GIT_COMMITTER_NAME and "
+        "GIT_COMMITTER_EMAIL, else git config user.name and user.email).",
         "Set {tagger}, or pass --tagger-name and --tagger-email.",
     )
 

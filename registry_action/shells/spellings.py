@@ -24,6 +24,7 @@ ACTION = {
     "policy_override": "set policy-override: REASON (recorded in the tag)",
     "policy_override_example": "policy-override: hotfix for incident 42",
     "verify_policy": "set verify-policy: false",
+    "pulls_permission": "Give the job `permissions: pull-requests: read` (beside contents: write).",
 }
 CLI = {
     "force": "pass --force",
@@ -43,6 +44,8 @@ CLI = {
     "policy_override": "pass --policy-override REASON (recorded in the tag)",
     "policy_override_example": "--policy-override 'hotfix for incident 42'",
     "verify_policy": "pass --no-verify-policy",
+    "pulls_permission": "Use a token that may read its pull requests (a fine-grained token "
+    "with Pull requests: read), or give --version or --bump instead of --bump labels.",
 }
 SPELLINGS: dict[str, dict[str, str]] = {"action": ACTION, "cli": CLI}
 

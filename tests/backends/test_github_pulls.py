@@ -67,7 +67,10 @@ def test_403_is_permission_denied_naming_pull_requests_read_and_not_retried(http
     )
     with pytest.raises(PermissionDenied) as err:
         backend.pull_requests(COMMIT)
-    assert "permissions: pull-requests: read" in err.value.render()
+    assert "permissions: pull-requests: read" in err.value.render(SPELLINGS["action"])
+    # The command line's words: a person with a token, not a workflow's permissions.
+    assert "Pull requests: read" in err.value.render(SPELLINGS["cli"])
+    assert "permissions:" not in err.value.render(SPELLINGS["cli"])
     assert "403 Resource not accessible by integration" in err.value.message
     assert len(http.calls) == 1 and sleeps == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -329,3 +330,18 @@ def test_changes_refuses_a_commit_git_would_read_as_an_option(
 ) -> None:
     code, lines, err = run(capsys, "changes", "--repo", str(clone), "--commit=--all")
     assert (code, lines) == (1, []) and "is not a commit sha, branch, tag or revision" in err
+
+
+@pytest.mark.parametrize("argv", [["history"], ["show"], ["history", "--json"]])
+def test_a_reader_that_goes_away_ends_it_quietly(clone: Path, argv: list[str]) -> None:
+    """`registry-action history | head`: once the reader has closed the pipe, no traceback."""
+    assert main(["register", "churn", "--repo", str(clone)]) == 0
+    read, write = os.pipe()
+    os.close(read)  # every write now fails with EPIPE, at once
+    done = subprocess.run(
+        [sys.executable, "-m", "registry_action.shells.cli", *argv, "--repo", str(clone)],
+        stdout=write, stderr=subprocess.PIPE, text=True, timeout=30,
+    )  # fmt: skip
+    os.close(write)
+    assert "Traceback" not in done.stderr and done.stderr == "", done.stderr
+    assert done.returncode == 1

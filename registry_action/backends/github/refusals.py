@@ -127,7 +127,7 @@ def pulls_refusal(err: GithubException, repository: str, commit: str) -> Backend
         return PermissionDenied(
             f"The token may not read the pull requests of {repository} (403 "
             f"{message_of(err)}), which bump labels reads for commit {commit}.",
-            "Give the job `permissions: pull-requests: read` (beside contents: write).",
+            "{pulls_permission}",
         )
     if err.status == 422:
         return BackendError(
