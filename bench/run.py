@@ -715,10 +715,11 @@ def render_changes(repo: ChangesRepo, ops: dict[str, OpResult]) -> list[str]:
         "- `register` with `if-changed`: its one read, then one read of the files at the "
         "greatest active version's commit (and the artifact's at this one); unchanged, nothing "
         "is written.",
-        "- `register` without it costs the same 2 reads here: each model is `dvc add`-tracked, "
-        "and the `.dvc` file's path is known only from dvc.yaml, which the first read brings "
-        "(GraphQL cannot name a file by another's content). Without DVC, or with the output "
-        "in `dvc.lock` (which the first read asks for), a registration is 3 requests.",
+        "- `register` without it costs the same 2 reads here: `changed` compares with the "
+        "version's files, and each model's `.dvc` file is named only by dvc.yaml, which the "
+        "first read brings (GraphQL cannot name a file by another's content). A first "
+        "registration whose output `dvc.lock` records (the first read asks for it) is 3 "
+        "requests, as without DVC (tests/shells/test_action_request_cost.py).",
     ]
     return lines
 

@@ -8,7 +8,14 @@ path) is one more read, of files only.
 from __future__ import annotations
 
 from registry_action.backends.base import Backend
-from registry_action.core.dvc_files import CONFIG, Artifact, ArtifactError, needed_files, resolve
+from registry_action.core.dvc_files import (
+    CONFIG,
+    Artifact,
+    ArtifactError,
+    missing_files,
+    needed_files,
+    resolve,
+)
 from registry_action.core.dvc_yaml import Annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.repository import FileText, Snapshot
@@ -50,9 +57,8 @@ def artifact(
     or (unless `strict`) one that cannot be resolved: a registration never fails on it."""
     if annotation is None or not annotation.path or not snapshot.commit:
         return None
-    needed = needed_files(model.folder, annotation.path)
     have: dict[str, FileText] = {model.annotation_path: snapshot.annotation, **snapshot.files}
-    missing = [path for path in needed if path not in have]
+    missing = missing_files(model.folder, annotation.path, have)
     if missing and uses_dvc(snapshot, remote_url):
         have |= backend.read(model, snapshot.commit, tags=False, files=missing).files
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from registry_action.backends.base import Backend
 from registry_action.commands.artifact import likely_files
 from registry_action.core.content import Change, Content, ModelChange, compare, content_of
-from registry_action.core.dvc_files import needed_files
+from registry_action.core.dvc_files import missing_files, needed_files
 from registry_action.core.dvc_yaml import Annotation, model_annotation
 from registry_action.core.grammar import ModelName
 from registry_action.core.model_view import ModelView, RegisteredVersion
@@ -94,7 +94,7 @@ def registration(
         unread = Change(True, True, "not compared: the repository does not use DVC")
         return ModelChange(model, unread, new, version), snapshot, None
     path = path_of(annotation)
-    here = [p for p in needed_files(model.folder, path) if p not in have] if path else []
+    here = list(missing_files(model.folder, path, have)) if path else []
     wanted = [(sha, p) for p in (*here, path) if p] + wanted_then(model, annotation, version.commit)
     got = backend.objects(wanted)
     files = {**snapshot.files, **{p: t for p, t in texts(got, sha).items() if p in here}}

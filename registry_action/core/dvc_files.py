@@ -117,6 +117,22 @@ def needed_files(annotation_folder: str, path: str) -> tuple[str, ...]:
     return (*dvc_files, *locks, CONFIG)
 
 
+def missing_files(
+    annotation_folder: str, path: str, have: Mapping[str, FileText]
+) -> tuple[str, ...]:
+    """What `needed_files` names that `have` lacks; nothing when a `dvc.lock` in `have`
+    already records `path` or a folder above it as a stage's output: DVC refuses outputs
+    that overlap (`OverlappingOutputPathsError`, dvc/repo/graph.py), so no `.dvc` file and
+    no other stage can track it too. A registration whose output `dvc.lock` records thus
+    needs no read beyond its first, which asks for that `dvc.lock` (`first_files`)."""
+    try:
+        if _from_locks(path, have) is not None:
+            return ()
+    except ArtifactError:  # an unreadable lock: `resolve` says so, with everything read
+        pass
+    return tuple(p for p in needed_files(annotation_folder, path) if p not in have)
+
+
 def resolve(path: str, files: Mapping[str, FileText], *, remote_url: str = "") -> Artifact | None:
     """The DVC output tracking `path` at the commit `files` were read at, and its remote.
 

@@ -9,6 +9,7 @@ import pytest
 from registry_action.core.dvc_files import (
     ArtifactError,
     manifest_entries,
+    missing_files,
     needed_files,
     object_url,
     resolve,
@@ -141,3 +142,19 @@ def test_dos2unix_agrees_with_dvc_data() -> None:
     md5 = DvcMd5(legacy=True)
     md5.update(data)
     assert md5.hexdigest() == fobj_md5(BytesIO(data), name="md5-dos2unix")
+
+
+def test_a_dvc_lock_that_records_the_path_settles_what_else_to_read() -> None:
+    """DVC refuses overlapping outputs, so once a dvc.lock records the path (or a folder
+    above it) no `.dvc` file can track it: nothing more to read."""
+    lock = (
+        "schema: '2.0'\nstages:\n  train:\n    cmd: c\n    outs:\n"
+        "    - path: models\n      md5: 0123456789abcdef0123456789abcdef.dir\n"
+    )
+    have: dict[str, str | None] = {"dvc.lock": lock, "dvc.yaml": "stages: {}\n"}
+    assert missing_files("", "models/churn.pkl", have) == ()
+    # Not recorded there, or unreadable: every candidate is still to be read.
+    other = lock.replace("path: models", "path: data")
+    assert "models/churn.pkl.dvc" in missing_files("", "models/churn.pkl", {"dvc.lock": other})
+    assert "models.dvc" in missing_files("", "models/churn.pkl", {"dvc.lock": "stages: [\n"})
+    assert "dvc.lock" not in missing_files("", "models/churn.pkl", {"dvc.lock": other})
