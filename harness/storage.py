@@ -212,12 +212,7 @@ class FakeGcs:
             assert answer.status == 200, answer.status
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
 
 
 class Azurite:
@@ -289,12 +284,17 @@ class Azurite:
                 obstore.put(store, f"{prefix}/{path.relative_to(folder).as_posix()}", path)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End a server: ask, then make sure."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def run(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
