@@ -171,9 +171,10 @@ class Git:
         return entries
 
     # -- refs ----------------------------------------------------------------------------
-    def refs(self) -> list[RefEntry]:
+    def refs(self, pattern: str = "refs/") -> list[RefEntry]:
+        """The refs `git for-each-ref PATTERN` lists (PATTERN: a ref, or a folder of refs)."""
         fmt = "%(objectname) %(objecttype) %(refname)"
-        out = self.run("for-each-ref", f"--format={fmt}", "refs/").decode()
+        out = self.run("for-each-ref", f"--format={fmt}", "--", pattern).decode()
         entries = []
         for line in out.splitlines():
             oid, kind, name = line.split(" ", 2)
@@ -181,7 +182,9 @@ class Git:
         return entries
 
     def ref(self, name: str) -> RefEntry | None:
-        return next((r for r in self.refs() if r.name == name), None)
+        # for-each-ref matches whole path components: `refs/tags/x` lists `refs/tags/x/y`
+        # too, hence the exact check. One ref, not the whole listing, read.
+        return next((r for r in self.refs(name) if r.name == name), None)
 
     def default_branch(self) -> str:
         out = self.run("symbolic-ref", "--quiet", "HEAD", check=False).decode().strip()

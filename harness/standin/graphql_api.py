@@ -619,9 +619,14 @@ class RepoNode(Node):
         keyed.sort(key=lambda kr: kr[0], reverse=descending)
         nodes = [RefNode(self.ctx, r.name, refPrefix, r.oid) for _, r in keyed]
         keys = [k for k, _ in keyed]
-        return connection(
+        found = connection(
             self.ctx, "RefConnection", "RefEdge", nodes, page, "refs", keys, descending
         )
+        # The page's tag objects, then what they point at: two `git cat-file --batch` runs,
+        # not two a ref (the cache then answers each node's `target`). Speed only.
+        shown = git.read_many([n.oid for n in found.values["nodes"]])
+        git.read_many([o.header("object") or "" for o in shown.values() if o.type == "tag"])
+        return found
 
 
 class RootNode(Node):
