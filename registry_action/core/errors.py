@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Self
 
 # A hint names what to change as `{key}`; each shell spells the keys in its own words
 # (shells/spellings.py: the action's inputs, or the command line's flags). Values from the
@@ -42,6 +43,12 @@ class RegistryError(Exception):
         self.values = dict(values or {})
         self.file = file  # repository path the error is about, for the annotation
         self.line = line
+
+    @classmethod
+    def restating(cls, err: RegistryError, message: str, hint: str) -> Self:
+        """`err` told another way (a warning of it, say): its file, line and hint values
+        kept, under `message` and `hint`."""
+        return cls(message, hint, file=err.file, line=err.line, values=err.values)
 
     def render(self, words: Mapping[str, str] | None = None) -> str:
         """What is wrong and what to do, the hint in a shell's `words`."""
@@ -147,13 +154,11 @@ class AnnotationIgnored(AnnotationError):
 
     @classmethod
     def of(cls, err: AnnotationError, tag: str) -> AnnotationIgnored:
-        return cls(
+        return cls.restating(
+            err,
             f"{err.message} {tag} is parsed without it: path, type, description, "
             "model-labels and the artifact outputs are empty.",
             err.hint,
-            file=err.file,
-            line=err.line,
-            values=err.values,
         )
 
 

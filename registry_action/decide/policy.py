@@ -37,6 +37,13 @@ class Status(StrEnum):
     UNREADABLE = "unreadable"
 
 
+# What a deploy job's read will not vouch for: it fails (or, with verification off, warns).
+# `parse` of an assignment that broke the policy or that it could not judge; `show --stage`
+# gives a broken rule in its `policy` output, and stops only on what could not be judged.
+PARSE_STOPS = (Status.VIOLATED, Status.UNREADABLE)
+SHOW_STOPS = (Status.UNREADABLE,)
+
+
 @dataclass(frozen=True)
 class Verdict:
     status: Status
@@ -59,13 +66,11 @@ class Found:
         on as without a policy: the file only rules assigning a stage)."""
         if self.error is None:
             return None
-        return PolicyError(
+        return PolicyError.restating(
+            self.error,
             self.error.message,
             self.error.hint + " Until it is fixed, assign refuses and an assignment cannot "
             "be verified; this command went on as without a policy.",
-            file=self.error.file,
-            line=self.error.line,
-            values=self.error.values,
         )
 
 
@@ -220,12 +225,10 @@ def unverifiable(error: PolicyError, tag: TagInfo) -> Verdict:
         return Verdict(Status.NONE)
     return Verdict(
         Status.UNREADABLE,
-        PolicyError(
+        PolicyError.restating(
+            error,
             f"{tag.name} cannot be verified against the promotion policy: {error.message}",
             error.hint + " Fix the file on the default branch, or {verify_policy} to only warn.",
-            file=error.file,
-            line=error.line,
-            values=error.values,
         ),
     )
 

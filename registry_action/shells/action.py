@@ -24,7 +24,7 @@ from registry_action.core.images import parse_images
 from registry_action.core.outputs import changes_outputs, empty_outputs, outputs
 from registry_action.core.repository import BOT, SHORT_SHA, Tagger, utc_iso
 from registry_action.decide import reading
-from registry_action.decide.policy import Status, Verdict
+from registry_action.decide.policy import PARSE_STOPS, SHOW_STOPS, Status, Verdict
 from registry_action.decide.request import Command, Request, check_commit
 from registry_action.shells import messages as wording
 from registry_action.shells import spellings
@@ -241,9 +241,6 @@ def _parse(inputs: Inputs, env: Mapping[str, str]) -> Report:
     return _verified(report, verdict, verify, pushed.warning)
 
 
-UNJUDGED = (Status.UNREADABLE,)  # a policy file that cannot be read judged nothing
-
-
 def _listed(warning: RegistryError | None) -> list[RegistryError]:
     return [warning] if warning else []
 
@@ -253,7 +250,7 @@ def _verified(
     verdict: Verdict,
     verify: bool,
     warning: RegistryError | None,
-    fails: tuple[Status, ...] = (Status.VIOLATED, *UNJUDGED),
+    fails: tuple[Status, ...] = PARSE_STOPS,
 ) -> Report:
     """The report failing (`verify`) or warning for an assignment that broke the policy, or
     that a policy file that cannot be read could not judge (`fails`); else warning of such a
@@ -300,7 +297,7 @@ def _show(inputs: Inputs, env: Mapping[str, str]) -> Report:
     # A stage's holder is what a deploy job ships: an assignment a policy file that cannot be
     # read could not judge fails as in `parse`; a `violated` one is said in `policy` only.
     verify = inputs.flag("verify-policy")
-    return _verified(report, chosen.verdict, verify, chosen.warning, fails=UNJUDGED)
+    return _verified(report, chosen.verdict, verify, chosen.warning, fails=SHOW_STOPS)
 
 
 def _download(inputs: Inputs, env: Mapping[str, str]) -> Report:

@@ -28,7 +28,7 @@ from registry_action.core.images import parse_images
 from registry_action.core.outputs import Facts, changes_outputs, outputs, typed
 from registry_action.core.repository import BOT, Tagger, utc_iso
 from registry_action.decide import reading
-from registry_action.decide.policy import Status, Verdict
+from registry_action.decide.policy import PARSE_STOPS, SHOW_STOPS, Status, Verdict
 from registry_action.decide.request import STAGED, Command, Request, check_commit
 from registry_action.shells import demo, spellings, step_outputs
 from registry_action.shells import messages as wording
@@ -401,14 +401,11 @@ def _parse(args: argparse.Namespace, backend: Backend) -> int:
     return _verified(verdict, args.verify_policy, pushed.warning)
 
 
-UNJUDGED = (Status.UNREADABLE,)  # a policy file that cannot be read judged nothing
-
-
 def _verified(
     verdict: Verdict,
     verify: bool,
     warning: RegistryError | None,
-    fails: tuple[Status, ...] = (Status.VIOLATED, *UNJUDGED),
+    fails: tuple[Status, ...] = PARSE_STOPS,
 ) -> int:
     """Exit 1 (`verify`) or warn for an assignment that broke the policy, or that a policy
     file that cannot be read could not judge (`fails`); else warn of such a file."""
@@ -453,7 +450,7 @@ def _show_command(args: argparse.Namespace, backend: Backend) -> int:
         mark = " Policy: violated." if values["policy"] == "violated" else ""
         print(wording.shown(model.full, values, short=True) + mark)
     # The stage's holder, as `parse` verifies it; `violated` is said, not refused.
-    return _verified(chosen.verdict, args.verify_policy, chosen.warning, fails=UNJUDGED)
+    return _verified(chosen.verdict, args.verify_policy, chosen.warning, fails=SHOW_STOPS)
 
 
 def _download(args: argparse.Namespace, backend: Backend) -> int:

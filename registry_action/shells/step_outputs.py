@@ -63,7 +63,8 @@ def json_line(document: Any) -> str:
 def printable_json(text: str) -> str:
     """JSON text (as `json.dumps` writes it: no raw line break in a string, so no line starts
     with `::`) with `##[` written `##\\u005b`: the same JSON, and no legacy command in it.
-    `#` and `[` are never escaped and occur only inside strings, so the replacement is exact."""
+    JSON escapes neither `#` nor `[`, and `#` occurs only inside strings, so every `##[` is
+    inside one and the replacement is exact."""
     return text.replace("##[", "##\\u005b")
 
 
